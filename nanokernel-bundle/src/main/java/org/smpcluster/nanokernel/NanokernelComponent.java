@@ -1,0 +1,66 @@
+package org.smpcluster.nanokernel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.smpcluster.api.cluster.KernelComponent;
+
+/**
+ * The nanokernel as a component of the image. For now it reports what the host gave this
+ * vnode's process (CPUs, heap); physmem, bridges and portals come with the nanokernel issue.
+ */
+@Component(property = {
+        KernelComponent.COMPONENT + "=nanokernel",
+        "osgi.command.scope=nk",
+        "osgi.command.function=status"})
+public final class NanokernelComponent implements KernelComponent {
+
+    private static final Path PROC_STATUS = Path.of("/proc/self/status");
+
+    @Override
+    public String name() {
+        return "nanokernel";
+    }
+
+    @Override
+    public String apiPackage() {
+        return "org.smpcluster.api.nanokernel";
+    }
+
+    @Override
+    public String summary() {
+        return "owns the hardware beneath the vnode: physmem, bridges, portals, interrupts, devices";
+    }
+
+    @Override
+    @Descriptor("show the nanokernel's view of this vnode: pid, CPUs it may run on, heap limit")
+    public Map<String, String> status() {
+        Map<String, String> status = new LinkedHashMap<>();
+        status.put("pid", Long.toString(ProcessHandle.current().pid()));
+        status.put("cpus", cpusAllowed(PROC_STATUS));
+        status.put("heap-max", Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+        return status;
+    }
+
+    /**
+     * The CPUs the kernel lets this process run on, as Linux prints them
+     * ({@code Cpus_allowed_list: 0-1}); the affinity a vnode is pinned to.
+     */
+    static String cpusAllowed(Path procStatus) {
+        try {
+            return Files.readAllLines(procStatus).stream()
+                    .filter(line -> line.startsWith("Cpus_allowed_list:"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).strip())
+                    .findFirst()
+                    .orElse("unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + procStatus, e);
+        }
+    }
+}

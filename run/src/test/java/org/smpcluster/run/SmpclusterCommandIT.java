@@ -1,0 +1,145 @@
+package org.smpcluster.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives {@code ./smpcluster} as a person or a script would: a real process booting the real
+ * image, with a deadline, killed if it overstays.
+ */
+class SmpclusterCommandIT {
+
+    private static final long DEADLINE_SECONDS = 60;
+    private static final Path SCRIPT = Path.of("..", "smpcluster").toAbsolutePath().normalize();
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @Test
+    void shouldListEverySmpclusterBundleActiveWithItsOwnVersion() throws Exception {
+        Run run = smpcluster(null, "--no-build", "-c", "lb");
+
+        assertEquals(0, run.exit(), run::toString);
+        // lb prints "   12|Active     |  120|smpcluster beowulf (0.1.0.SNAPSHOT)|0.1.0.SNAPSHOT"
+        Pattern row = Pattern.compile("\\|(\\w+)\\s*\\|\\s*\\d+\\|smpcluster (\\S+) \\(([^)]+)\\)\\|");
+        List<String> listed = new ArrayList<>();
+        for (String line : run.out().lines().toList()) {
+            Matcher m = row.matcher(line);
+            if (m.find()) {
+                String bsn = "org.smpcluster." + m.group(2);
+                assertEquals("Active", m.group(1), line);
+                assertEquals(imageVersionOf(bsn), m.group(3), "version of " + bsn);
+                listed.add(bsn);
+            }
+        }
+        assertEquals(8, listed.size(), "smpcluster bundles in\n" + run.out());
+    }
+
+    @Test
+    void shouldPrintTheOutputOfEveryCommandInOrder() throws Exception {
+        Run run = smpcluster(null, "--no-build", "-c", "echo first; nk:components; echo last");
+
+        assertEquals(0, run.exit(), run::toString);
+        String out = run.out();
+        int first = out.indexOf("first");
+        int table = out.indexOf("nanokernel");
+        int last = out.indexOf("last");
+        assertTrue(first >= 0 && first < table && table < last, "output in command order:\n" + out);
+    }
+
+    @Test
+    void shouldExitNonZeroAndNameTheCommandThatFailed() throws Exception {
+        Run run = smpcluster(null, "--no-build", "-c", "echo before; nosuch:command; echo after");
+
+        assertEquals(1, run.exit(), run::toString);
+        assertTrue(run.out().contains("before"), run::toString);
+        assertTrue(!run.out().contains("after"), "commands after a failure are skipped: " + run);
+        assertTrue(run.err().contains("nosuch:command"), run::toString);
+    }
+
+    @Test
+    void shouldRefuseCommandsThatDoNotParse() throws Exception {
+        Run run = smpcluster(null, "--no-build", "-c", "echo {");
+
+        assertEquals(2, run.exit(), run::toString);
+        assertTrue(run.err().contains("cannot parse"), run::toString);
+    }
+
+    @Test
+    void shouldRunCommandsTypedAtThePromptAndShutDownAtEndOfInput() throws Exception {
+        Run run = smpcluster("nk:status\n", "--no-build");
+
+        assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.out().contains("g! "), "a Gogo prompt:\n" + run.out());
+        assertTrue(run.out().contains("cpus"), "nk:status output:\n" + run.out());
+    }
+
+    @Test
+    void shouldExplainItselfAndRejectUnknownArguments() throws Exception {
+        Run help = smpcluster(null, "--help");
+        assertEquals(0, help.exit(), help::toString);
+        assertTrue(help.out().contains("-c, --command"), help::toString);
+
+        Run bad = smpcluster(null, "--frobnicate");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("unknown argument '--frobnicate'"), bad::toString);
+    }
+
+    /** Runs ./smpcluster with the given stdin (null: none), killing it at the deadline. */
+    private Run smpcluster(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        Path in = tmp.resolve("stdin");
+        Files.writeString(in, stdin == null ? "" : stdin);
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(in.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        // The JDK running the tests is a JDK 25; hand it to the script.
+        builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("./smpcluster " + String.join(" ", args) + " still running after "
+                        + DEADLINE_SECONDS + " s; output so far:\n" + Files.readString(out));
+            }
+            return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    /** The Bundle-Version of the image's bundle with this symbolic name. */
+    private String imageVersionOf(String bsn) throws IOException {
+        for (KernelImage.ImageBundle b : KernelImage.extractRunBundles(tmp.resolve("bundles"))) {
+            try (JarFile jar = new JarFile(b.file().toFile())) {
+                var attributes = jar.getManifest().getMainAttributes();
+                if (bsn.equals(attributes.getValue("Bundle-SymbolicName"))) {
+                    return attributes.getValue("Bundle-Version");
+                }
+            }
+        }
+        throw new AssertionError(bsn + " is not in the image");
+    }
+}
