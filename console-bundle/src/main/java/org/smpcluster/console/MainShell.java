@@ -139,13 +139,33 @@ public final class MainShell {
      */
     static List<String> statements(String script) {
         List<String> statements = new ArrayList<>();
+        // Gogo's program is a list of pipelines and operators; ';' and newlines end a statement,
+        // while '&&', '||' and '&' bind their neighbours into one.
+        int start = -1;
+        int end = -1;
         for (Parser.Executable executable : new Parser(script).program().tokens()) {
-            String text = executable.toString().strip();
-            if (!text.isEmpty()) {
-                statements.add(text);
+            String text = executable.toString();
+            if (executable instanceof Parser.Operator && (text.equals(";") || text.equals("\n"))) {
+                addStatement(statements, script, start, end);
+                start = -1;
+                continue;
+            }
+            if (start < 0) {
+                start = executable.start();
+            }
+            end = executable.start() + executable.length();
+        }
+        addStatement(statements, script, start, end);
+        return statements;
+    }
+
+    private static void addStatement(List<String> statements, String script, int start, int end) {
+        if (start >= 0) {
+            String statement = script.substring(start, end).strip();
+            if (!statement.isEmpty()) {
+                statements.add(statement);
             }
         }
-        return statements;
     }
 
     /** The message a person needs, without a stack trace for ordinary command errors. */

@@ -1,0 +1,68 @@
+package org.smpcluster.nanokernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NanokernelComponentTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldReadTheCpusTheProcessIsPinnedTo() throws Exception {
+        Path status = Files.writeString(tmp.resolve("status"), """
+                Name:\tjava
+                Cpus_allowed:\t3
+                Cpus_allowed_list:\t0-1,4
+                Mems_allowed_list:\t0
+                """);
+
+        assertEquals("0-1,4", NanokernelComponent.cpusAllowed(status));
+    }
+
+    @Test
+    void shouldSayUnknownWhenTheKernelDoesNotReportCpus() throws Exception {
+        Path status = Files.writeString(tmp.resolve("status"), "Name:\tjava\n");
+
+        assertEquals("unknown", NanokernelComponent.cpusAllowed(status));
+    }
+
+    @Test
+    void shouldNameTheFileItCannotRead() {
+        Path missing = tmp.resolve("no-such-status");
+
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> NanokernelComponent.cpusAllowed(missing));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void shouldReportThisProcessInItsStatus() {
+        var status = new NanokernelComponent().status();
+
+        assertEquals(List.of("pid", "cpus", "heap-max"), List.copyOf(status.keySet()));
+        assertEquals(Long.toString(ProcessHandle.current().pid()), status.get("pid"));
+    }
+
+    @Test
+    void shouldAlignTheComponentListingInColumns() {
+        String table = ComponentsCommand.format(List.of(
+                new ComponentsCommand.Row("vnet", "org.smpcluster.vnet", "0.1.0", "org.smpcluster.api.vnet", "NICs"),
+                new ComponentsCommand.Row("nanokernel", "org.smpcluster.nanokernel", "0.10.2", "org.smpcluster.api.nanokernel", "hardware")));
+
+        List<String> lines = table.lines().toList();
+        assertEquals(3, lines.size(), table);
+        int summaryColumn = lines.get(0).indexOf("SUMMARY");
+        assertEquals(summaryColumn, lines.get(1).indexOf("NICs"), table);
+        assertEquals(summaryColumn, lines.get(2).indexOf("hardware"), table);
+    }
+}
