@@ -4,7 +4,7 @@
  * Implemented by {@code org.smpcluster.nanokernel}; the only code that touches shared "hardware".
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.smpcluster.api.nanokernel;
 
 import org.osgi.annotation.bundle.Export;

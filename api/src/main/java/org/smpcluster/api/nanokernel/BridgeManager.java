@@ -1,0 +1,34 @@
+package org.smpcluster.api.nanokernel;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Creates and attaches bridges. {@code open} is create-or-attach: the first user of a name
+ * creates the bridge with the given size, later users attach to it (and must ask for the same
+ * size or less). Allocation is done by the root's nanokernel, in whole pages of physical memory.
+ */
+@ProviderType
+public interface BridgeManager {
+
+    /**
+     * Opens the global bridge {@code name}, creating it with {@code size} bytes if it does not
+     * exist.
+     *
+     * @throws IllegalArgumentException for an empty or over-long name, a size below 1, or a size
+     *         larger than the existing bridge's
+     * @throws OutOfPhysicalMemoryException when no free extent is large enough
+     */
+    Bridge open(String name, long size);
+
+    /**
+     * Opens the bridge {@code name} local to {@code vnode}. Only that vnode and the root may.
+     *
+     * @throws BridgeAccessException when this vnode is neither {@code vnode} nor the root
+     */
+    Bridge open(int vnode, String name, long size);
+
+    /** Every bridge of the cluster, as the bridge directory holds it now. */
+    List<BridgeInfo> bridges();
+}

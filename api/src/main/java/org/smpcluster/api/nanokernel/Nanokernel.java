@@ -1,0 +1,35 @@
+package org.smpcluster.api.nanokernel;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The nanokernel beneath this vnode: which cluster and which vnode this is. Registered once per
+ * vnode, before any other smpcluster service; everything that touches shared "hardware" (the
+ * physical memory file, bridges, portals, devices) goes through the nanokernel's services.
+ */
+@ProviderType
+public interface Nanokernel {
+
+    /** The vnode id of the root vnode, which owns the physical memory and its allocator. */
+    int ROOT = 0;
+
+    /** The most vnodes one cluster can have (ids {@code 0 .. MAX_VNODES - 1}). */
+    int MAX_VNODES = 16;
+
+    /** The cluster's name, from which the physical memory file's name is derived. */
+    String clusterName();
+
+    /** This vnode's id; {@link #ROOT} on the root. */
+    int vnodeId();
+
+    /** Whether this vnode is the root. */
+    default boolean isRoot() {
+        return vnodeId() == ROOT;
+    }
+
+    /** The physical memory file shared by every vnode of the cluster, e.g. {@code /dev/shm/smpcluster-demo}. */
+    String physmemPath();
+
+    /** The size of the physical memory, in bytes. */
+    long physmemSize();
+}
