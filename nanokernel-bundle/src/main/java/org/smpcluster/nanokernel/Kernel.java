@@ -1,0 +1,248 @@
+package org.smpcluster.nanokernel;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.nanokernel.bridge.BridgeTable;
+import org.smpcluster.nanokernel.bridge.Bridges;
+import org.smpcluster.nanokernel.dsp.DspClient;
+import org.smpcluster.nanokernel.dsp.DspServer;
+import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.irq.Pipeline;
+import org.smpcluster.nanokernel.layout.ControlArea;
+import org.smpcluster.nanokernel.layout.HeaderDescriptor;
+import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
+import org.smpcluster.nanokernel.mem.Physmem;
+import org.smpcluster.nanokernel.mem.RegionAllocator;
+import org.smpcluster.nanokernel.portal.Doorbells;
+import org.smpcluster.nanokernel.portal.InterruptThread;
+
+/**
+ * One vnode's nanokernel, assembled: physical memory, portals, the interrupt pipeline and its
+ * interrupt thread, the DSP and bridges. Plain Java, so that tests and benchmarks can run
+ * several in separate processes without OSGi; {@link NanokernelService} publishes one as OSGi
+ * services.
+ */
+public final class Kernel implements Nanokernel, AutoCloseable {
+
+    /**
+     * How to boot.
+     *
+     * @param directory where the physmem file lives ({@code /dev/shm})
+     * @param cluster the cluster's name
+     * @param vnode this vnode's id; 0 creates the cluster
+     * @param physmemSize the physical memory's size (root only)
+     * @param spinNanos how long the interrupt thread spins before futex-waiting
+     * @param timerHz the timer interrupt's rate; 0 for none
+     * @param joinTimeout how long a joiner waits for the root
+     */
+    public record Config(Path directory, String cluster, int vnode, long physmemSize, long spinNanos,
+            int timerHz, Duration joinTimeout) {
+
+        public static Config root(Path directory, String cluster, long physmemSize) {
+            return new Config(directory, cluster, ROOT, physmemSize, 50_000, 0, Duration.ofSeconds(5));
+        }
+
+        public static Config joiner(Path directory, String cluster, int vnode) {
+            return new Config(directory, cluster, vnode, 0, 50_000, 0, Duration.ofSeconds(5));
+        }
+
+        public Config withSpinNanos(long nanos) {
+            return new Config(directory, cluster, vnode, physmemSize, nanos, timerHz, joinTimeout);
+        }
+
+        public Config withTimerHz(int hz) {
+            return new Config(directory, cluster, vnode, physmemSize, spinNanos, hz, joinTimeout);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(Kernel.class.getName());
+    private static final Duration DSP_TIMEOUT = Duration.ofSeconds(5);
+    private static final long HEARTBEAT_MILLIS = 100;
+
+    private final Config config;
+    private final Physmem physmem;
+    private final Doorbells portals;
+    private final Pipeline pipeline = new Pipeline();
+    private final Bridges bridges;
+    private final BridgeTable table;
+    private final DspServer server;
+    private final DspClient client;
+    private final InterruptThread irq;
+    private final ScheduledExecutorService ticker;
+    private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
+
+    private Kernel(Config config) {
+        if (config.vnode() < 0 || config.vnode() >= MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + config.vnode() + " is outside 0.." + (MAX_VNODES - 1));
+        }
+        this.config = config;
+        boolean root = config.vnode() == ROOT;
+        physmem = root
+                ? Physmem.create(config.directory(), config.cluster(), config.physmemSize())
+                : Physmem.attach(config.directory(), config.cluster(), config.joinTimeout());
+        try {
+            portals = new Doorbells(physmem.segment());
+            if (root) {
+                table = new BridgeTable(physmem.segment(),
+                        new RegionAllocator(ControlArea.SIZE, physmem.size(), ControlArea.PAGE_SIZE));
+                server = new DspServer(physmem.segment(), portals, Map.of(
+                        Message.JOIN, this::serveJoin,
+                        Message.LEAVE, (v, m) -> {
+                            leave(v, "left");
+                            return new byte[0];
+                        },
+                        Message.BRIDGE_OPEN, (v, m) -> Bridges.serveOpen(table, v, m),
+                        Message.BRIDGE_CLOSE, (v, m) -> Bridges.serveClose(table, v, m),
+                        Message.PING, (v, m) -> m.payload()));
+                client = null;
+                bridges = Bridges.root(physmem.segment(), table);
+                pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_DSP, (v, hits) -> {
+                    server.drain();
+                    return false;
+                });
+            } else {
+                table = null;
+                server = null;
+                client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT);
+                bridges = Bridges.joiner(config.vnode(), physmem.segment(), client);
+                pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_DSP, (v, hits) -> {
+                    client.drain();
+                    return false;
+                });
+            }
+            irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos())
+                    .start();
+            ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                    .name("vnode-" + config.vnode() + "-ticker").unstarted(r));
+            heartbeat();
+            ticker.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+            if (config.timerHz() > 0) {
+                long period = 1_000_000_000L / config.timerHz();
+                ticker.scheduleAtFixedRate(() -> portals.raise(config.vnode(), Portals.VECTOR_TIMER), period, period,
+                        TimeUnit.NANOSECONDS);
+            }
+            if (root) {
+                VnodeTableDescriptor.join(physmem.segment(), ROOT, ProcessHandle.current().pid(), 0,
+                        System.currentTimeMillis());
+            } else {
+                byte[] join = Message.payload(16).putLong(ProcessHandle.current().pid()).putLong(0).array();
+                client.call(Message.JOIN, join);
+            }
+        } catch (RuntimeException e) {
+            physmem.close();
+            throw e;
+        }
+    }
+
+    /** Boots this vnode's nanokernel: the root creates the cluster, a joiner joins it. */
+    public static Kernel boot(Config config) {
+        return new Kernel(config);
+    }
+
+    private void heartbeat() {
+        long now = System.nanoTime();
+        VnodeTableDescriptor.heartbeat(physmem.segment(), config.vnode(), now);
+        if (config.vnode() == ROOT) {
+            HeaderDescriptor.rootHeartbeat(physmem.segment(), now);
+        }
+    }
+
+    /** Root: a vnode joined. Watch its process, so that its death frees what it held at once. */
+    private byte[] serveJoin(int vnode, Message request) {
+        ByteBuffer body = request.body();
+        long pid = body.getLong();
+        long cpus = body.getLong();
+        VnodeTableDescriptor.join(physmem.segment(), vnode, pid, cpus, System.currentTimeMillis());
+        ProcessHandle.of(pid).ifPresent(process -> {
+            members.put(vnode, process);
+            process.onExit().thenRun(() -> {
+                if (members.remove(vnode, process)) {
+                    leave(vnode, "died (pid " + pid + " exited)");
+                }
+            });
+        });
+        return new byte[0];
+    }
+
+    private void leave(int vnode, String why) {
+        members.remove(vnode);
+        List<String> freed = table.reclaim(vnode);
+        VnodeTableDescriptor.state(physmem.segment(), vnode,
+                why.startsWith("died") ? VnodeTableDescriptor.State.FAILED : VnodeTableDescriptor.State.STOPPED);
+        LOG.log(Level.INFO, "vnode " + vnode + " " + why + "; reclaimed bridges " + freed);
+    }
+
+    @Override
+    public String clusterName() {
+        return config.cluster();
+    }
+
+    @Override
+    public int vnodeId() {
+        return config.vnode();
+    }
+
+    @Override
+    public String physmemPath() {
+        return physmem.path().toString();
+    }
+
+    @Override
+    public long physmemSize() {
+        return physmem.size();
+    }
+
+    public BridgeManager bridges() {
+        return bridges;
+    }
+
+    public Portals portals() {
+        return portals;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public Physmem physmem() {
+        return physmem;
+    }
+
+    public InterruptThread interruptThread() {
+        return irq;
+    }
+
+    /** The root's DSP counters; null on other vnodes. */
+    public DspServer dspServer() {
+        return server;
+    }
+
+    /** A joiner leaves the cluster; the root ends it and removes the physmem file. */
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        if (client != null) {
+            try {
+                client.call(Message.LEAVE, new byte[0]);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "vnode " + config.vnode() + " could not tell the root it leaves: "
+                        + e.getMessage());
+            }
+        }
+        irq.close();
+        physmem.close();
+    }
+}

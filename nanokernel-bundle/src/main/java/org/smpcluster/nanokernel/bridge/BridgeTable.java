@@ -1,0 +1,164 @@
+package org.smpcluster.nanokernel.bridge;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.smpcluster.api.nanokernel.Bridge;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.OutOfPhysicalMemoryException;
+import org.smpcluster.nanokernel.dsp.DspException;
+import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor;
+import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor.Entry;
+import org.smpcluster.nanokernel.mem.RegionAllocator;
+
+/**
+ * The root's bridge directory and the memory behind it: the only writer of the directory.
+ * Opening is create-or-attach and records the opener among the bridge's users; the bridge is
+ * freed when its last user closes it, or when its vnode dies for a local bridge. Requests from
+ * other vnodes arrive over the DSP; refusals are {@link DspException}s with errno-style status.
+ */
+public final class BridgeTable {
+
+    /** Where an opened bridge is. */
+    public record Opened(int index, long offset, long size, int generation) {
+    }
+
+    private final MemorySegment physmem;
+    private final RegionAllocator allocator;
+
+    public BridgeTable(MemorySegment physmem, RegionAllocator allocator) {
+        this.physmem = physmem;
+        this.allocator = allocator;
+    }
+
+    /** Opens (creating if needed) bridge {@code name} of {@code owner} for vnode {@code requester}. */
+    public synchronized Opened open(int requester, int owner, String name, long size) {
+        checkName(name);
+        if (size < 1) {
+            throw new DspException(Message.EINVAL, "bridge '" + name + "': size=" + size + " must be at least 1");
+        }
+        if (owner != Bridge.GLOBAL && (owner < 0 || owner >= Nanokernel.MAX_VNODES)) {
+            throw new DspException(Message.EINVAL, "bridge '" + name + "': vnode=" + owner + " is outside 0.."
+                    + (Nanokernel.MAX_VNODES - 1));
+        }
+        if (owner != Bridge.GLOBAL && requester != owner && requester != Nanokernel.ROOT) {
+            throw new DspException(Message.EACCES, "bridge '" + name + "' is local to vnode " + owner + "; vnode "
+                    + requester + " may not open it (only vnode " + owner + " and the root may)");
+        }
+        int free = -1;
+        for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
+            Entry e = BridgeDirectoryDescriptor.read(physmem, i);
+            if (e.active() && e.owner() == owner && e.name().equals(name)) {
+                if (size > e.size()) {
+                    throw new DspException(Message.EINVAL, "bridge '" + name + "' exists with " + e.size()
+                            + " bytes; cannot attach asking for " + size);
+                }
+                Entry attached = new Entry(i, e.state(), e.owner(), e.flags(), e.offset(), e.size(),
+                        e.users() | bit(requester), e.generation(), e.name());
+                BridgeDirectoryDescriptor.write(physmem, attached);
+                return new Opened(i, e.offset(), e.size(), e.generation());
+            }
+            if (!e.active() && free < 0) {
+                free = i;
+            }
+        }
+        if (free < 0) {
+            throw new DspException(Message.ENOMEM, "the bridge directory is full ("
+                    + BridgeDirectoryDescriptor.ENTRIES + " bridges)");
+        }
+        long offset;
+        try {
+            offset = allocator.allocate(size);
+        } catch (OutOfPhysicalMemoryException e) {
+            throw new DspException(Message.ENOMEM, e.getMessage());
+        }
+        // Memory is reused: a new bridge must not show a dead one's bytes.
+        physmem.asSlice(offset, allocator.regionSize(offset)).fill((byte) 0);
+        Entry created = new Entry(free, BridgeDirectoryDescriptor.STATE_ACTIVE, owner, 0, offset, size,
+                bit(requester), 0, name);
+        BridgeDirectoryDescriptor.write(physmem, created);
+        return new Opened(free, offset, size, 0);
+    }
+
+    /** Vnode {@code requester} drops bridge {@code index}; frees it if it was the last user. */
+    public synchronized void close(int requester, int index) {
+        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
+        if (!e.active() || (e.users() & bit(requester)) == 0) {
+            throw new DspException(Message.EINVAL, "vnode " + requester + " does not hold bridge #" + index);
+        }
+        long users = e.users() & ~bit(requester);
+        if (users == 0) {
+            release(e);
+        } else {
+            BridgeDirectoryDescriptor.write(physmem, withUsers(e, users));
+        }
+    }
+
+    /**
+     * A vnode died: drops it from every bridge's users, frees what it was the last user of and
+     * every bridge local to it. Returns the names of the freed bridges.
+     */
+    public synchronized List<String> reclaim(int vnode) {
+        List<String> freed = new ArrayList<>();
+        for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
+            Entry e = BridgeDirectoryDescriptor.read(physmem, i);
+            if (!e.active()) {
+                continue;
+            }
+            long users = e.users() & ~bit(vnode);
+            if (e.owner() == vnode || users == 0) {
+                release(e);
+                freed.add(e.name());
+            } else if (users != e.users()) {
+                BridgeDirectoryDescriptor.write(physmem, withUsers(e, users));
+            }
+        }
+        return freed;
+    }
+
+    /** The active entries. */
+    public List<Entry> entries() {
+        return active(physmem);
+    }
+
+    /** The active entries of a directory, read by any vnode. */
+    public static List<Entry> active(MemorySegment physmem) {
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
+            Entry e = BridgeDirectoryDescriptor.read(physmem, i);
+            if (e.active()) {
+                entries.add(e);
+            }
+        }
+        return entries;
+    }
+
+    private void release(Entry e) {
+        allocator.free(e.offset());
+        BridgeDirectoryDescriptor.write(physmem, new Entry(e.index(), BridgeDirectoryDescriptor.STATE_FREE, 0, 0, 0, 0,
+                0, e.generation() + 1, ""));
+    }
+
+    private static Entry withUsers(Entry e, long users) {
+        return new Entry(e.index(), e.state(), e.owner(), e.flags(), e.offset(), e.size(), users, e.generation(),
+                e.name());
+    }
+
+    static void checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new DspException(Message.EINVAL, "a bridge needs a name");
+        }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > BridgeDirectoryDescriptor.NAME_CAPACITY) {
+            throw new DspException(Message.EINVAL, "bridge name '" + name + "' is " + bytes
+                    + " bytes of UTF-8; at most " + BridgeDirectoryDescriptor.NAME_CAPACITY + " fit");
+        }
+    }
+
+    private static long bit(int vnode) {
+        return 1L << vnode;
+    }
+}

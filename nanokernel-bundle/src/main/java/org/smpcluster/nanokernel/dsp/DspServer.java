@@ -1,0 +1,125 @@
+package org.smpcluster.nanokernel.dsp;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.nanokernel.layout.ControlArea;
+
+/**
+ * The root's side of the DSP: on each {@link Portals#VECTOR_DSP} interrupt it drains every
+ * vnode's request ring, runs the handler for each request and rings the answer back. A
+ * malformed or refused request gets an error answer and is counted; nothing a vnode writes into
+ * its ring can take the root down, and the root never blocks on a vnode that stopped reading.
+ */
+public final class DspServer {
+
+    /** Handles one request type on the root. */
+    @FunctionalInterface
+    public interface Handler {
+        /** Returns the response payload; throws {@link DspException} to refuse. */
+        byte[] handle(int vnode, Message request);
+    }
+
+    private static final System.Logger LOG = System.getLogger(DspServer.class.getName());
+    /** How long the root retries a response into a full ring before dropping it. */
+    private static final long RESPONSE_PATIENCE_NANOS = 1_000_000;
+
+    private final Ring[] requests = new Ring[Nanokernel.MAX_VNODES];
+    private final Ring[] responses = new Ring[Nanokernel.MAX_VNODES];
+    private final Portals portals;
+    private final Map<Integer, Handler> handlers;
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+
+    public DspServer(MemorySegment physmem, Portals portals, Map<Integer, Handler> handlers) {
+        this.portals = portals;
+        this.handlers = Map.copyOf(handlers);
+        for (int v = 0; v < Nanokernel.MAX_VNODES; v++) {
+            requests[v] = new Ring(physmem, ControlArea.dspRequests(v));
+            responses[v] = new Ring(physmem, ControlArea.dspResponses(v));
+        }
+    }
+
+    /** Serves every request waiting in every vnode's ring. Called on the root's interrupt thread. */
+    public void drain() {
+        for (int v = 1; v < Nanokernel.MAX_VNODES; v++) {
+            serve(v);
+        }
+    }
+
+    private void serve(int vnode) {
+        while (true) {
+            Message request;
+            try {
+                request = requests[vnode].poll();
+            } catch (Ring.MalformedMessage e) {
+                malformed.incrementAndGet();
+                LOG.log(Level.WARNING, "malformed DSP message from vnode " + vnode + ": " + e.getMessage());
+                respond(vnode, new Message(0, 0, e.requestId, new byte[0]).error(Message.EPROTO, e.getMessage()));
+                continue;
+            }
+            if (request == null) {
+                return;
+            }
+            respond(vnode, answer(vnode, request));
+        }
+    }
+
+    private Message answer(int vnode, Message request) {
+        if (request.isResponse()) {
+            malformed.incrementAndGet();
+            return request.error(Message.EPROTO, "vnode " + vnode + " sent a response to the root");
+        }
+        Handler handler = handlers.get(request.type());
+        if (handler == null) {
+            malformed.incrementAndGet();
+            return request.error(Message.EPROTO, "unknown DSP request " + Message.typeName(request.type()));
+        }
+        try {
+            byte[] payload = handler.handle(vnode, request);
+            handled.incrementAndGet();
+            return request.response(Message.OK, payload);
+        } catch (DspException e) {
+            refused.incrementAndGet();
+            return request.error(e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A request the handler could not parse (short payload, bad values) is malformed.
+            malformed.incrementAndGet();
+            return request.error(Message.EPROTO, Message.typeName(request.type()) + ": " + e);
+        }
+    }
+
+    private void respond(int vnode, Message response) {
+        long deadline = System.nanoTime() + RESPONSE_PATIENCE_NANOS;
+        while (!responses[vnode].offer(response)) {
+            if (System.nanoTime() - deadline > 0) {
+                dropped.incrementAndGet();
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        portals.raise(vnode, Portals.VECTOR_DSP);
+    }
+
+    public long handled() {
+        return handled.get();
+    }
+
+    public long refused() {
+        return refused.get();
+    }
+
+    public long malformed() {
+        return malformed.get();
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+}

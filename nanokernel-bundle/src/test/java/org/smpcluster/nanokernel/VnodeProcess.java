@@ -1,0 +1,118 @@
+package org.smpcluster.nanokernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.smpcluster.api.nanokernel.Bridge;
+import org.smpcluster.api.nanokernel.BridgeAccessException;
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.nanokernel.layout.Shm;
+
+/**
+ * A joining vnode in its own JVM, for the multi-process tests: joins the cluster, plays one
+ * scenario, reports on stdout, and leaves when its stdin closes (or is killed).
+ *
+ * <p>Usage: {@code VnodeProcess DIR CLUSTER VNODE SCENARIO [ARGS...]}
+ */
+public final class VnodeProcess {
+
+    private VnodeProcess() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        String cluster = args[1];
+        int vnode = Integer.parseInt(args[2]);
+        String scenario = args[3];
+        try (Kernel kernel = Kernel.boot(Kernel.Config.joiner(dir, cluster, vnode))) {
+            say("joined " + vnode);
+            switch (scenario) {
+                case "bridge" -> bridge(kernel);
+                case "wait-portal" -> waitPortal(kernel, Integer.parseInt(args[4]));
+                case "raise" -> raise(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                        Integer.parseInt(args[6]));
+                case "open-local" -> openLocal(kernel, Integer.parseInt(args[4]), args[5]);
+                case "hold" -> hold(kernel);
+                default -> throw new IllegalArgumentException("no scenario " + scenario);
+            }
+            System.in.read(); // until the test closes our stdin
+        }
+    }
+
+    /** Waits for the root's 42 in global bridge "shared", answers 43. */
+    private static void bridge(Kernel kernel) {
+        try (Bridge shared = kernel.bridges().open("shared", 4096)) {
+            MemorySegment s = shared.segment();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Shm.getLongAcquire(s, 0) != 42) {
+                if (System.nanoTime() > deadline) {
+                    say("timeout waiting for 42");
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            Shm.setLongRelease(s, 8, 43);
+            say("answered, size " + shared.size() + ", last byte readable " + s.get(ValueLayout.JAVA_BYTE, 4095));
+            try {
+                s.get(ValueLayout.JAVA_BYTE, 4096);
+                say("stray read went through");
+            } catch (IndexOutOfBoundsException e) {
+                say("stray read refused");
+            }
+        }
+    }
+
+    /** Counts interrupts on {@code vector}; says "woken" at the first. */
+    private static void waitPortal(Kernel kernel, int vector) {
+        AtomicLong hits = new AtomicLong();
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, vector, (v, h) -> {
+            if (hits.getAndAdd(h) == 0) {
+                say("woken " + h);
+            }
+            return true;
+        });
+        say("ready");
+    }
+
+    /** Raises {@code count} interrupts of {@code vector} on the root from {@code threads} threads. */
+    private static void raise(Kernel kernel, int vector, int count, int threads) throws InterruptedException {
+        List<Thread> raisers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int share = count / threads + (t < count % threads ? 1 : 0);
+            raisers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < share; i++) {
+                    kernel.portals().raise(Nanokernel.ROOT, vector);
+                }
+            }));
+        }
+        for (Thread t : raisers) {
+            t.join();
+        }
+        say("raised " + count);
+    }
+
+    private static void openLocal(Kernel kernel, int owner, String name) {
+        try (Bridge b = kernel.bridges().open(owner, name, 4096)) {
+            say("opened " + b);
+        } catch (BridgeAccessException e) {
+            say("refused: " + e.getMessage());
+        }
+    }
+
+    /** Opens a local and a global bridge and keeps them until killed. */
+    private static void hold(Kernel kernel) {
+        Bridge local = kernel.bridges().open(kernel.vnodeId(), "mine", 8192);
+        Bridge global = kernel.bridges().open("scratch", 4096);
+        say("holding " + local.name() + " " + global.name());
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
