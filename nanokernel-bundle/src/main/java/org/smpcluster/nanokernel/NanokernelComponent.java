@@ -8,12 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.smpcluster.api.cluster.KernelComponent;
+import org.smpcluster.api.nanokernel.Nanokernel;
 
 /**
- * The nanokernel as a component of the image. For now it reports what the host gave this
- * vnode's process (CPUs, heap); physmem, bridges and portals come with the nanokernel issue.
+ * The nanokernel as a component of the image: which cluster and vnode this is, and what the
+ * host gave this vnode's process (CPUs, heap).
  */
 @Component(property = {
         KernelComponent.COMPONENT + "=nanokernel",
@@ -22,6 +25,13 @@ import org.smpcluster.api.cluster.KernelComponent;
 public final class NanokernelComponent implements KernelComponent {
 
     private static final Path PROC_STATUS = Path.of("/proc/self/status");
+
+    private final Nanokernel nanokernel;
+
+    @Activate
+    public NanokernelComponent(@Reference Nanokernel nanokernel) {
+        this.nanokernel = nanokernel;
+    }
 
     @Override
     public String name() {
@@ -39,9 +49,12 @@ public final class NanokernelComponent implements KernelComponent {
     }
 
     @Override
-    @Descriptor("show the nanokernel's view of this vnode: pid, CPUs it may run on, heap limit")
+    @Descriptor("show this vnode: cluster, vnode id, physmem, pid, the CPUs it may run on, heap limit")
     public Map<String, String> status() {
         Map<String, String> status = new LinkedHashMap<>();
+        status.put("cluster", nanokernel.clusterName());
+        status.put("vnode", nanokernel.vnodeId() + (nanokernel.isRoot() ? " (root)" : ""));
+        status.put("physmem", nanokernel.physmemPath() + " (" + NanokernelCommands.size(nanokernel.physmemSize()) + ")");
         status.put("pid", Long.toString(ProcessHandle.current().pid()));
         status.put("cpus", cpusAllowed(PROC_STATUS));
         status.put("heap-max", Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");

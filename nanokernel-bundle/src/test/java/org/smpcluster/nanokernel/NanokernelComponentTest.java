@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smpcluster.api.nanokernel.Nanokernel;
 
 class NanokernelComponentTest {
 
@@ -47,9 +48,32 @@ class NanokernelComponentTest {
 
     @Test
     void shouldReportThisProcessInItsStatus() {
-        var status = new NanokernelComponent().status();
+        Nanokernel vnode = new Nanokernel() {
+            @Override
+            public String clusterName() {
+                return "demo";
+            }
 
-        assertEquals(List.of("pid", "cpus", "heap-max"), List.copyOf(status.keySet()));
+            @Override
+            public int vnodeId() {
+                return 0;
+            }
+
+            @Override
+            public String physmemPath() {
+                return "/dev/shm/smpcluster-demo";
+            }
+
+            @Override
+            public long physmemSize() {
+                return 256L << 20;
+            }
+        };
+        var status = new NanokernelComponent(vnode).status();
+
+        assertEquals(List.of("cluster", "vnode", "physmem", "pid", "cpus", "heap-max"), List.copyOf(status.keySet()));
+        assertEquals("0 (root)", status.get("vnode"));
+        assertEquals("/dev/shm/smpcluster-demo (256 MiB)", status.get("physmem"));
         assertEquals(Long.toString(ProcessHandle.current().pid()), status.get("pid"));
     }
 

@@ -14,12 +14,16 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.inject.Inject;
 
@@ -35,6 +39,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
@@ -42,6 +47,9 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.smpcluster.api.cluster.KernelComponent;
+import org.smpcluster.api.nanokernel.InterruptHandler;
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.nanokernel.Nanokernel;
 
 /**
  * Boots Felix with exactly the bundles of the kernel image (extracted from
@@ -57,6 +65,7 @@ public class ImageIT {
     static final Set<String> COMPONENTS =
             Set.of("nanokernel", "bootloader", "vnet", "vfs", "console", "mosix", "beowulf");
     static final String API = "org.smpcluster.api";
+    static final String CLUSTER = "imageit-" + ProcessHandle.current().pid();
 
     @Inject
     BundleContext context;
@@ -76,6 +85,9 @@ public class ImageIT {
         options.add(frameworkStartLevel(KernelImage.beginningStartLevel()));
         // The image's Gogo shell would read the test JVM's stdin, see EOF and stop the framework.
         options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown --quiet"));
+        // Its own cluster: a developer's running cluster must not be in the way.
+        options.add(frameworkProperty("smpcluster.cluster").value(CLUSTER));
+        options.add(frameworkProperty("smpcluster.physmem.size").value("16m"));
         options.add(junitBundles());
         return options(options.toArray(Option[]::new));
     }
@@ -150,6 +162,44 @@ public class ImageIT {
                                 + " from the implementation bundle " + provider,
                         provider.startsWith("org.smpcluster.") && !provider.equals(API));
             }
+        }
+    }
+
+    @Test
+    public void shouldBootTheRootNanokernelOnItsOwnPhysmem() throws Exception {
+        ServiceReference<Nanokernel> ref = context.getServiceReference(Nanokernel.class);
+        Nanokernel nanokernel = context.getService(ref);
+        try {
+            assertEquals(CLUSTER, nanokernel.clusterName());
+            assertTrue(nanokernel.isRoot());
+            assertEquals(16L << 20, nanokernel.physmemSize());
+            assertTrue(Files.isRegularFile(Path.of(nanokernel.physmemPath())));
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    @Test
+    public void shouldAttachWhiteboardInterruptHandlersWhileTheyAreRegistered() throws Exception {
+        AtomicLong hits = new AtomicLong();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(InterruptHandler.VECTOR, 40);
+        ServiceRegistration<InterruptHandler> handler = context.registerService(InterruptHandler.class,
+                (vector, count) -> {
+                    hits.addAndGet(count);
+                    return true;
+                }, props);
+        ServiceReference<InterruptPipeline> ref = context.getServiceReference(InterruptPipeline.class);
+        InterruptPipeline pipeline = context.getService(ref);
+        try {
+            pipeline.trigger(40);
+            assertEquals(1, hits.get());
+
+            handler.unregister();
+            pipeline.trigger(40);
+            assertEquals("detached with its service", 1, hits.get());
+        } finally {
+            context.ungetService(ref);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,15 @@ class SmpclusterCommandIT {
 
     @TempDir
     Path tmp;
+
+    /** Each run boots its own cluster, so that a developer's running cluster is not in the way. */
+    private final String cluster = "cmdit-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+
+    @AfterEach
+    void removeLeftPhysmem() throws IOException {
+        // The root removes its file when it shuts down; a killed one cannot.
+        Files.deleteIfExists(Path.of("/dev/shm", "smpcluster-" + cluster));
+    }
 
     record Run(int exit, String out, String err) {
     }
@@ -88,7 +98,8 @@ class SmpclusterCommandIT {
 
         assertEquals(0, run.exit(), run::toString);
         assertTrue(run.out().contains("g! "), "a Gogo prompt:\n" + run.out());
-        assertTrue(run.out().contains("cpus"), "nk:status output:\n" + run.out());
+        assertTrue(run.out().contains("cluster             " + cluster), "nk:status output:\n" + run.out());
+        assertTrue(!Files.exists(Path.of("/dev/shm", "smpcluster-" + cluster)), "shutdown removed the physmem file");
     }
 
     @Test
@@ -104,7 +115,7 @@ class SmpclusterCommandIT {
 
     /** Runs ./smpcluster with the given stdin (null: none), killing it at the deadline. */
     private Run smpcluster(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "--cluster", cluster));
         command.addAll(List.of(args));
         Path in = tmp.resolve("stdin");
         Files.writeString(in, stdin == null ? "" : stdin);

@@ -1,0 +1,163 @@
+package org.smpcluster.nanokernel;
+
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.util.tracker.ServiceTracker;
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.InterruptHandler;
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
+
+/**
+ * Boots this vnode's nanokernel when the bundle starts and publishes it: {@link Nanokernel},
+ * {@link BridgeManager}, {@link Portals} and {@link InterruptPipeline} services, the {@code nk}
+ * commands, and the whiteboard that attaches every {@link InterruptHandler} service to the
+ * pipeline. Stopping the bundle shuts the vnode's nanokernel down (on the root: the cluster).
+ *
+ * <p>Configured by framework properties, which the launcher and the bootloader set:
+ * <ul>
+ * <li>{@value #CLUSTER}: the cluster's name (default {@value #DEFAULT_CLUSTER})
+ * <li>{@value #VNODE}: this vnode's id (default 0, the root)
+ * <li>{@value #PHYSMEM_SIZE}: physical memory in bytes, or with a k/m/g suffix (root; default 256m)
+ * <li>{@value #PHYSMEM_DIR}: where the physmem file lives (default /dev/shm)
+ * <li>{@value #SPIN_NANOS}: how long the interrupt thread spins before futex-waiting (default 50000)
+ * <li>{@value #TIMER_HZ}: the timer interrupt's rate (default 0: no timer)
+ * </ul>
+ */
+@Component(immediate = true, service = {})
+public final class NanokernelService {
+
+    public static final String CLUSTER = "smpcluster.cluster";
+    public static final String VNODE = "smpcluster.vnode";
+    public static final String PHYSMEM_SIZE = "smpcluster.physmem.size";
+    public static final String PHYSMEM_DIR = "smpcluster.physmem.dir";
+    public static final String SPIN_NANOS = "smpcluster.irq.spin.nanos";
+    public static final String TIMER_HZ = "smpcluster.timer.hz";
+    public static final String DEFAULT_CLUSTER = "default";
+
+    private static final System.Logger LOG = System.getLogger(NanokernelService.class.getName());
+
+    private final Kernel kernel;
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private final ServiceTracker<InterruptHandler, Runnable> handlers;
+
+    @Activate
+    public NanokernelService(BundleContext context) {
+        kernel = Kernel.boot(config(context));
+        try {
+            registrations.add(context.registerService(Nanokernel.class, kernel, identity()));
+            registrations.add(context.registerService(BridgeManager.class, kernel.bridges(), identity()));
+            registrations.add(context.registerService(Portals.class, kernel.portals(), identity()));
+            registrations.add(context.registerService(InterruptPipeline.class, kernel.pipeline(), identity()));
+            Dictionary<String, Object> commands = identity();
+            commands.put("osgi.command.scope", "nk");
+            commands.put("osgi.command.function", NanokernelCommands.FUNCTIONS);
+            registrations.add(context.registerService(NanokernelCommands.class, new NanokernelCommands(kernel), commands));
+            handlers = new ServiceTracker<>(context, InterruptHandler.class, null) {
+                @Override
+                public Runnable addingService(ServiceReference<InterruptHandler> ref) {
+                    return attach(context, ref);
+                }
+
+                @Override
+                public void removedService(ServiceReference<InterruptHandler> ref, Runnable detach) {
+                    detach.run();
+                    context.ungetService(ref);
+                }
+            };
+            handlers.open();
+        } catch (RuntimeException e) {
+            unregister();
+            kernel.close();
+            throw e;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        handlers.close();
+        unregister();
+        kernel.close();
+    }
+
+    private void unregister() {
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered by the framework as it stops
+            }
+        }
+        registrations.clear();
+    }
+
+    /** Attaches one whiteboard handler; returns its detach, or a no-op for a malformed one. */
+    private Runnable attach(BundleContext context, ServiceReference<InterruptHandler> ref) {
+        Object vector = ref.getProperty(InterruptHandler.VECTOR);
+        Object domain = ref.getProperty(InterruptHandler.DOMAIN);
+        InterruptHandler handler = context.getService(ref);
+        try {
+            int v = vector instanceof Number n ? n.intValue() : Integer.parseInt(String.valueOf(vector).strip());
+            String d = domain == null ? InterruptPipeline.KERNEL : domain.toString();
+            return kernel.pipeline().attach(d, v, handler);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "interrupt handler from bundle " + ref.getBundle().getSymbolicName() + " ignored: "
+                    + InterruptHandler.VECTOR + "=" + vector + ", " + InterruptHandler.DOMAIN + "=" + domain + ": "
+                    + e.getMessage());
+            return () -> {
+            };
+        }
+    }
+
+    private Dictionary<String, Object> identity() {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(CLUSTER, kernel.clusterName());
+        props.put(VNODE, kernel.vnodeId());
+        return props;
+    }
+
+    static Kernel.Config config(BundleContext context) {
+        String cluster = property(context, CLUSTER, DEFAULT_CLUSTER);
+        int vnode = Integer.parseInt(property(context, VNODE, "0"));
+        Path dir = Path.of(property(context, PHYSMEM_DIR, "/dev/shm"));
+        Kernel.Config config = vnode == Nanokernel.ROOT
+                ? Kernel.Config.root(dir, cluster, parseSize(property(context, PHYSMEM_SIZE, "256m")))
+                : Kernel.Config.joiner(dir, cluster, vnode);
+        return config.withSpinNanos(Long.parseLong(property(context, SPIN_NANOS, "50000")))
+                .withTimerHz(Integer.parseInt(property(context, TIMER_HZ, "0")));
+    }
+
+    private static String property(BundleContext context, String key, String otherwise) {
+        String value = context.getProperty(key);
+        return value == null || value.isBlank() ? otherwise : value.strip();
+    }
+
+    /** "4096", "64k", "256m", "1g" in bytes. */
+    static long parseSize(String text) {
+        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1;
+        };
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        try {
+            return Math.multiplyExact(Long.parseLong(digits), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("size '" + text + "' is not a number of bytes (4096, 64k, 256m, 1g)", e);
+        }
+    }
+}
