@@ -17,6 +17,8 @@ import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.bridge.BridgeTable;
 import org.smpcluster.nanokernel.bridge.Bridges;
+import org.smpcluster.nanokernel.device.DeviceTable;
+import org.smpcluster.nanokernel.device.Devices;
 import org.smpcluster.nanokernel.dsp.DspClient;
 import org.smpcluster.nanokernel.dsp.DspServer;
 import org.smpcluster.nanokernel.dsp.Message;
@@ -80,6 +82,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final BridgeTable table;
     private final DspServer server;
     private final DspClient client;
+    private final Devices devices;
     private final InterruptThread irq;
     private final ScheduledExecutorService ticker;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
@@ -96,10 +99,15 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         try {
             portals = new Doorbells(physmem.segment());
             if (root) {
+                DeviceTable deviceTable = new DeviceTable(physmem.segment());
+                devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT);
                 table = new BridgeTable(physmem.segment(),
                         new RegionAllocator(ControlArea.SIZE, physmem.size(), ControlArea.PAGE_SIZE));
                 server = new DspServer(physmem.segment(), portals, Map.of(
                         Message.JOIN, this::serveJoin,
+                        Message.DEVICE_LIST, devices::serveList,
+                        Message.DEVICE_RELEASED, devices::serveAck,
+                        Message.DEVICE_ATTACHED, devices::serveAck,
                         Message.LEAVE, (v, m) -> {
                             leave(v, "left");
                             return new byte[0];
@@ -118,6 +126,11 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 server = null;
                 client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT);
                 bridges = Bridges.joiner(config.vnode(), physmem.segment(), client);
+                devices = new Devices(config.vnode(), physmem.segment(), null, client, portals, DSP_TIMEOUT);
+                pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_HOTPLUG, (v, hits) -> {
+                    devices.onHotplug();
+                    return false;
+                });
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_DSP, (v, hits) -> {
                     client.drain();
                     return false;
@@ -140,6 +153,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
             } else {
                 byte[] join = Message.payload(16).putLong(ProcessHandle.current().pid()).putLong(0).array();
                 client.call(Message.JOIN, join);
+                devices.sync(); // devices the root gave this vnode before it booted
             }
         } catch (RuntimeException e) {
             physmem.close();
@@ -180,9 +194,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private void leave(int vnode, String why) {
         members.remove(vnode);
         List<String> freed = table.reclaim(vnode);
+        List<String> unassigned = devices.reclaim(vnode);
         VnodeTableDescriptor.state(physmem.segment(), vnode,
                 why.startsWith("died") ? VnodeTableDescriptor.State.FAILED : VnodeTableDescriptor.State.STOPPED);
-        LOG.log(Level.INFO, "vnode " + vnode + " " + why + "; reclaimed bridges " + freed);
+        LOG.log(Level.INFO, "vnode " + vnode + " " + why + "; reclaimed bridges " + freed + ", devices " + unassigned);
     }
 
     @Override
@@ -207,6 +222,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
 
     public BridgeManager bridges() {
         return bridges;
+    }
+
+    public Devices devices() {
+        return devices;
     }
 
     public Portals portals() {
@@ -242,6 +261,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                         + e.getMessage());
             }
         }
+        devices.close();
         irq.close();
         physmem.close();
     }

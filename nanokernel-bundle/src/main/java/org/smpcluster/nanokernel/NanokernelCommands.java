@@ -20,7 +20,7 @@ import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
  */
 public final class NanokernelCommands {
 
-    static final String[] FUNCTIONS = {"mem", "bridges", "irq", "vnodes", "raise", "trigger"};
+    static final String[] FUNCTIONS = {"mem", "bridges", "devices", "irq", "vnodes", "raise", "trigger"};
 
     private final Kernel kernel;
 
@@ -86,6 +86,11 @@ public final class NanokernelCommands {
             out.append("(no bridges)\n");
         }
         return out.toString();
+    }
+
+    @Descriptor("list the devices and their owners (on a vnode other than the root: its own)")
+    public String devices() {
+        return DeviceCommands.format(kernel.devices().devices());
     }
 
     @Descriptor("show interrupt counts: hits received per vector, handled per domain, logged while stalled")

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -15,10 +17,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.util.tracker.ServiceTracker;
 import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.Device;
+import org.smpcluster.api.nanokernel.DeviceInfo;
+import org.smpcluster.api.nanokernel.DeviceManager;
 import org.smpcluster.api.nanokernel.InterruptHandler;
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.nanokernel.device.Devices;
 
 /**
  * Boots this vnode's nanokernel when the bundle starts and publishes it: {@link Nanokernel},
@@ -61,6 +67,12 @@ public final class NanokernelService {
             registrations.add(context.registerService(BridgeManager.class, kernel.bridges(), identity()));
             registrations.add(context.registerService(Portals.class, kernel.portals(), identity()));
             registrations.add(context.registerService(InterruptPipeline.class, kernel.pipeline(), identity()));
+            registrations.add(context.registerService(DeviceManager.class, kernel.devices(), identity()));
+            Dictionary<String, Object> deviceCommands = identity();
+            deviceCommands.put("osgi.command.scope", "device");
+            deviceCommands.put("osgi.command.function", DeviceCommands.FUNCTIONS);
+            registrations.add(context.registerService(DeviceCommands.class, new DeviceCommands(kernel.devices()),
+                    deviceCommands));
             Dictionary<String, Object> commands = identity();
             commands.put("osgi.command.scope", "nk");
             commands.put("osgi.command.function", NanokernelCommands.FUNCTIONS);
@@ -78,6 +90,7 @@ public final class NanokernelService {
                 }
             };
             handlers.open();
+            kernel.devices().listen(new DeviceServices(context));
         } catch (RuntimeException e) {
             unregister();
             kernel.close();
@@ -87,6 +100,7 @@ public final class NanokernelService {
 
     @Deactivate
     void deactivate() {
+        kernel.devices().listen(null);
         handlers.close();
         unregister();
         kernel.close();
@@ -101,6 +115,34 @@ public final class NanokernelService {
             }
         }
         registrations.clear();
+    }
+
+    /** Registers a {@link Device} service for every device this vnode plugs; unregisters it on unplug. */
+    private final class DeviceServices implements Devices.Listener {
+        private final BundleContext context;
+        private final Map<String, ServiceRegistration<Device>> services = new ConcurrentHashMap<>();
+
+        DeviceServices(BundleContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void plugged(DeviceInfo device) {
+            Dictionary<String, Object> props = identity();
+            props.put(Device.ADDRESS, device.address());
+            props.put(Device.CLASS, device.deviceClass());
+            props.put(Device.NAME, device.name());
+            Device service = () -> device;
+            services.put(device.address(), context.registerService(Device.class, service, props));
+        }
+
+        @Override
+        public void unplugged(DeviceInfo device) {
+            ServiceRegistration<Device> r = services.remove(device.address());
+            if (r != null) {
+                r.unregister();
+            }
+        }
     }
 
     /** Attaches one whiteboard handler; returns its detach, or a no-op for a malformed one. */

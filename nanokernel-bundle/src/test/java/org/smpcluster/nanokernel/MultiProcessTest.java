@@ -2,6 +2,7 @@ package org.smpcluster.nanokernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
@@ -147,6 +148,47 @@ class MultiProcessTest {
                     VnodeTableDescriptor.state(root.physmem().segment(), 4));
             assertEquals(List.of(0), List.copyOf(info("scratch").users()), "the root still holds scratch");
         }
+    }
+
+    @Test
+    void shouldMoveADeviceBetweenVnodesWithHotUnplugAndHotPlug() throws Exception {
+        root.devices().add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
+        Vnodes.Child one = vnodes.start(1, "devices");
+        Vnodes.Child two = vnodes.start(2, "devices");
+        one.expect("listening", DEADLINE);
+        two.expect("listening", DEADLINE);
+
+        root.devices().assign("0000:00:04.0", 1);
+        assertEquals("plugged 0000:00:04.0 storage /srv/disk0", one.expect("plugged", DEADLINE));
+        root.devices().raise("0000:00:04.0");
+        assertEquals("irq 0000:00:04.0", one.expect("irq", DEADLINE));
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> root.devices().assign("0000:00:04.0", 2));
+        assertTrue(refused.getMessage().contains("is owned by vnode 1"), refused.getMessage());
+
+        root.devices().move("0000:00:04.0", 2);
+        assertEquals("unplugged 0000:00:04.0", one.expect("unplugged", DEADLINE));
+        assertEquals("plugged 0000:00:04.0 storage /srv/disk0", two.expect("plugged", DEADLINE));
+        assertEquals(2, root.devices().devices().get(0).owner());
+
+        root.devices().raise("0000:00:04.0");
+        assertEquals("irq 0000:00:04.0", two.expect("irq", DEADLINE));
+        assertFalse(one.transcript().lines().filter(l -> l.startsWith("irq")).count() > 1,
+                "vnode 1 got no interrupt after the move:\n" + one.transcript());
+    }
+
+    @Test
+    void shouldGiveADeviceToTheRootAndBack() throws Exception {
+        root.devices().add("0000:00:05.0", "net", "port", "tcp:18080");
+        Vnodes.Child one = vnodes.start(1, "devices");
+        one.expect("listening", DEADLINE);
+        root.devices().assign("0000:00:05.0", 0);
+        root.devices().move("0000:00:05.0", 1);
+        assertEquals("plugged 0000:00:05.0 net tcp:18080", one.expect("plugged", DEADLINE));
+        root.devices().move("0000:00:05.0", 0);
+        assertEquals("unplugged 0000:00:05.0", one.expect("unplugged", DEADLINE));
+        assertEquals(0, root.devices().devices().get(0).owner());
     }
 
     private BridgeInfo info(String name) {

@@ -9,8 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.smpcluster.api.nanokernel.Bridge;
 import org.smpcluster.api.nanokernel.BridgeAccessException;
+import org.smpcluster.api.nanokernel.DeviceInfo;
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.nanokernel.device.Devices;
 import org.smpcluster.nanokernel.layout.Shm;
 
 /**
@@ -38,6 +40,7 @@ public final class VnodeProcess {
                         Integer.parseInt(args[6]));
                 case "open-local" -> openLocal(kernel, Integer.parseInt(args[4]), args[5]);
                 case "hold" -> hold(kernel);
+                case "devices" -> devices(kernel);
                 default -> throw new IllegalArgumentException("no scenario " + scenario);
             }
             System.in.read(); // until the test closes our stdin
@@ -109,6 +112,29 @@ public final class VnodeProcess {
         Bridge local = kernel.bridges().open(kernel.vnodeId(), "mine", 8192);
         Bridge global = kernel.bridges().open("scratch", 4096);
         say("holding " + local.name() + " " + global.name());
+    }
+
+    /** Reports every device plugged and unplugged, and every interrupt a plugged device raises. */
+    private static void devices(Kernel kernel) {
+        kernel.devices().listen(new Devices.Listener() {
+            private final java.util.Map<String, Runnable> handlers = new java.util.concurrent.ConcurrentHashMap<>();
+
+            @Override
+            public void plugged(DeviceInfo d) {
+                handlers.put(d.address(), kernel.pipeline().attach(InterruptPipeline.KERNEL, d.vector(), (v, h) -> {
+                    say("irq " + d.address());
+                    return true;
+                }));
+                say("plugged " + d.address() + " " + d.deviceClass() + " " + d.backing());
+            }
+
+            @Override
+            public void unplugged(DeviceInfo d) {
+                handlers.remove(d.address()).run();
+                say("unplugged " + d.address());
+            }
+        });
+        say("listening");
     }
 
     private static void say(String line) {

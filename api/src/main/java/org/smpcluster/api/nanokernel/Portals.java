@@ -26,6 +26,9 @@ public interface Portals {
     /** The first vector free for drivers; lower ones are the nanokernel's. */
     int FIRST_DRIVER_VECTOR = 16;
 
+    /** Devices' vectors: device table entry n raises vector {@code FIRST_DEVICE_VECTOR + n}. */
+    int FIRST_DEVICE_VECTOR = 32;
+
     /**
      * Raises {@code vector} on {@code vnode} (which may be this vnode).
      *

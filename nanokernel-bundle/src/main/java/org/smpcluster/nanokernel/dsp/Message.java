@@ -16,6 +16,9 @@ public record Message(int type, int status, long requestId, byte[] payload) {
     public static final int BRIDGE_OPEN = 3;
     public static final int BRIDGE_CLOSE = 4;
     public static final int PING = 5;
+    public static final int DEVICE_LIST = 6;
+    public static final int DEVICE_RELEASED = 7;
+    public static final int DEVICE_ATTACHED = 8;
     public static final int RESPONSE = 0x80;
 
     public static final int OK = 0;
@@ -58,6 +61,9 @@ public record Message(int type, int status, long requestId, byte[] payload) {
             case BRIDGE_OPEN -> "BRIDGE_OPEN";
             case BRIDGE_CLOSE -> "BRIDGE_CLOSE";
             case PING -> "PING";
+            case DEVICE_LIST -> "DEVICE_LIST";
+            case DEVICE_RELEASED -> "DEVICE_RELEASED";
+            case DEVICE_ATTACHED -> "DEVICE_ATTACHED";
             default -> "type " + (type & ~RESPONSE);
         };
         return (type & RESPONSE) != 0 ? base + " response" : base;

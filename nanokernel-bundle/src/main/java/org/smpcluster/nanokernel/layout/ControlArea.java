@@ -12,7 +12,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
  *  4096      4 KiB     vnode table, 16 x 256 B       {@link VnodeTableDescriptor}
  *  8192      32 KiB    bridge directory, 256 x 128 B {@link BridgeDirectoryDescriptor}
  *  40960     16 KiB    doorbells, 16 x 1 KiB         {@link DoorbellDescriptor}
- *  57344     16 KiB    device table (reserved)
+ *  57344     16 KiB    device table, 32 x 256 B     {@link DeviceTableDescriptor}
  *  73728     128 KiB   DSP rings, 16 x 2 x 4 KiB     {@link DspRingDescriptor}
  *  204800    ...       (reserved to 256 KiB)
  *  262144    ...       allocatable: vnode memory and bridges, in pages
