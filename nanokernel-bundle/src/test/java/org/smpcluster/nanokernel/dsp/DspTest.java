@@ -1,0 +1,140 @@
+package org.smpcluster.nanokernel.dsp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.nanokernel.Kernel;
+import org.smpcluster.nanokernel.layout.ControlArea;
+import org.smpcluster.nanokernel.layout.DspRingDescriptor;
+import org.smpcluster.nanokernel.layout.Shm;
+
+/** The root's DSP server against well-formed and malformed traffic from a vnode's ring. */
+class DspTest {
+
+    private static final int VNODE = 5;
+
+    @TempDir
+    Path dir;
+
+    private Kernel root;
+    private Ring requests;
+    private Ring responses;
+
+    @BeforeEach
+    void boot() {
+        root = Kernel.boot(Kernel.Config.root(dir, "dsp", 8L << 20));
+        requests = new Ring(root.physmem().segment(), ControlArea.dspRequests(VNODE));
+        responses = new Ring(root.physmem().segment(), ControlArea.dspResponses(VNODE));
+    }
+
+    @AfterEach
+    void shutDown() {
+        root.close();
+    }
+
+    @Test
+    void shouldAnswerARequestWithItsIdAndPayload() {
+        Message answer = ask(new Message(Message.PING, 0, 7, "hello".getBytes(StandardCharsets.UTF_8)));
+
+        assertEquals(Message.PING | Message.RESPONSE, answer.type());
+        assertEquals(Message.OK, answer.status());
+        assertEquals(7, answer.requestId());
+        assertEquals("hello", answer.text());
+        assertEquals(1, root.dspServer().handled());
+    }
+
+    @Test
+    void shouldRejectAndCountMalformedMessagesAndKeepServing() {
+        // A message of a version the root does not speak.
+        assertTrue(requests.offer(new Message(Message.PING, 0, 11, new byte[0])));
+        requests.segment().set(ValueLayout.JAVA_BYTE, DspRingDescriptor.slot(0) + DspRingDescriptor.VERSION_OFFSET,
+                (byte) 9);
+        Message badVersion = ask(null);
+        assertEquals(Message.EPROTO, badVersion.status());
+        assertEquals(11, badVersion.requestId());
+        assertTrue(badVersion.text().contains("version 9"), badVersion.text());
+
+        // A length beyond the slot.
+        assertTrue(requests.offer(new Message(Message.PING, 0, 12, new byte[0])));
+        requests.segment().set(ValueLayout.JAVA_INT,
+                DspRingDescriptor.slot(1) + DspRingDescriptor.PAYLOAD_LENGTH_OFFSET, 100_000);
+        assertEquals(Message.EPROTO, ask(null).status());
+
+        // A type nobody knows, a response sent as a request, a truncated bridge request.
+        assertEquals(Message.EPROTO, ask(new Message(99, 0, 13, new byte[0])).status());
+        assertEquals(Message.EPROTO, ask(new Message(Message.PING | Message.RESPONSE, 0, 14, new byte[0])).status());
+        assertEquals(Message.EPROTO, ask(new Message(Message.BRIDGE_OPEN, 0, 15, new byte[3])).status());
+
+        assertEquals(5, root.dspServer().malformed());
+        assertEquals(Message.OK, ask(new Message(Message.PING, 0, 16, new byte[0])).status(), "still serving");
+    }
+
+    @Test
+    void shouldSurviveGarbageInTheRingCounters() {
+        Shm.setLongRelease(requests.segment(), DspRingDescriptor.TAIL_OFFSET, 1_000_000);
+        root.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+        awaitMalformed(1);
+        assertEquals(Message.EPROTO, ask(null).status(), "the vnode is told its ring was garbage");
+
+        assertEquals(Message.OK, ask(new Message(Message.PING, 0, 21, new byte[0])).status());
+    }
+
+    @Test
+    void shouldRefuseAPayloadThatDoesNotFitASlot() {
+        assertThrows(IllegalArgumentException.class,
+                () -> requests.offer(new Message(Message.PING, 0, 1, new byte[DspRingDescriptor.MAX_PAYLOAD + 1])));
+    }
+
+    @Test
+    void shouldTimeOutWhenTheRootDoesNotAnswer() {
+        // A root whose nanokernel domain swallows DSP interrupts before its server sees them.
+        try (Kernel orphanRoot = Kernel.boot(Kernel.Config.root(dir, "orphan", 8L << 20))) {
+            orphanRoot.pipeline().attach(org.smpcluster.api.nanokernel.InterruptPipeline.NANOKERNEL,
+                    Portals.VECTOR_DSP, (v, h) -> false); // swallows DSP interrupts before the server
+            DspClient client = new DspClient(orphanRoot.physmem().segment(), 6, orphanRoot.portals(),
+                    Duration.ofMillis(200));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> client.call(Message.PING, new byte[0]));
+            assertTrue(e.getMessage().contains("did not answer PING #1 within 200 ms"), e.getMessage());
+        }
+    }
+
+    /** Offers {@code request} (if any), rings the root, and waits for the next answer. */
+    private Message ask(Message request) {
+        if (request != null) {
+            assertTrue(requests.offer(request));
+        }
+        root.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            Message answer = responses.poll();
+            if (answer != null) {
+                return answer;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("no answer from the root within 5 s");
+    }
+
+    private void awaitMalformed(long count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (root.dspServer().malformed() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the root never counted the malformed ring");
+            }
+            Thread.onSpinWait();
+        }
+    }
+}
