@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.smpcluster.api.nanokernel.BridgeManager;
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
@@ -100,9 +99,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
             portals = new Doorbells(physmem.segment());
             if (root) {
                 DeviceTable deviceTable = new DeviceTable(physmem.segment());
-                devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT);
                 table = new BridgeTable(physmem.segment(),
                         new RegionAllocator(ControlArea.SIZE, physmem.size(), ControlArea.PAGE_SIZE));
+                bridges = Bridges.root(physmem.segment(), table, portals, DSP_TIMEOUT);
+                devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT);
                 server = new DspServer(physmem.segment(), portals, Map.of(
                         Message.JOIN, this::serveJoin,
                         Message.DEVICE_LIST, devices::serveList,
@@ -114,9 +114,9 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                         },
                         Message.BRIDGE_OPEN, (v, m) -> Bridges.serveOpen(table, v, m),
                         Message.BRIDGE_CLOSE, (v, m) -> Bridges.serveClose(table, v, m),
+                        Message.BRIDGE_FROZEN, (v, m) -> bridges.serveFrozen(v, m),
                         Message.PING, (v, m) -> m.payload()));
                 client = null;
-                bridges = Bridges.root(physmem.segment(), table);
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_DSP, (v, hits) -> {
                     server.drain();
                     return false;
@@ -125,7 +125,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 table = null;
                 server = null;
                 client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT);
-                bridges = Bridges.joiner(config.vnode(), physmem.segment(), client);
+                bridges = Bridges.joiner(config.vnode(), physmem.segment(), client, portals, DSP_TIMEOUT);
                 devices = new Devices(config.vnode(), physmem.segment(), null, client, portals, DSP_TIMEOUT);
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_HOTPLUG, (v, hits) -> {
                     devices.onHotplug();
@@ -136,6 +136,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                     return false;
                 });
             }
+            pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_RELOCATE, (v, hits) -> {
+                bridges.onRelocate();
+                return false;
+            });
             irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos())
                     .start();
             ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
@@ -220,7 +224,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         return physmem.size();
     }
 
-    public BridgeManager bridges() {
+    public Bridges bridges() {
         return bridges;
     }
 
@@ -262,6 +266,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
             }
         }
         devices.close();
+        bridges.close();
         irq.close();
         physmem.close();
     }

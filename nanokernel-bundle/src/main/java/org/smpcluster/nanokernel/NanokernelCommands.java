@@ -20,7 +20,7 @@ import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
  */
 public final class NanokernelCommands {
 
-    static final String[] FUNCTIONS = {"mem", "bridges", "devices", "irq", "vnodes", "raise", "trigger"};
+    static final String[] FUNCTIONS = {"mem", "bridges", "compact", "devices", "irq", "vnodes", "raise", "trigger"};
 
     private final Kernel kernel;
 
@@ -76,16 +76,25 @@ public final class NanokernelCommands {
     public String bridges() {
         List<BridgeInfo> bridges = new ArrayList<>(kernel.bridges().bridges());
         bridges.sort((a, b) -> a.name().compareTo(b.name()));
-        StringBuilder out = new StringBuilder(String.format("%-24s %-9s %10s %-12s %s%n",
-                "NAME", "SCOPE", "BYTES", "OFFSET", "USERS"));
+        StringBuilder out = new StringBuilder(String.format("%-24s %-9s %-9s %10s %-12s %s%n",
+                "NAME", "SCOPE", "KIND", "BYTES", "OFFSET", "USERS"));
         for (BridgeInfo b : bridges) {
-            out.append(String.format("%-24s %-9s %10d 0x%010x %s%n", b.name(), b.scope(), b.size(), b.offset(),
+            out.append(String.format("%-24s %-9s %-9s %10d 0x%010x %s%n", b.name(), b.scope(),
+                    b.isTransient() ? "transient" : "fixed", b.size(), b.offset(),
                     b.users().stream().sorted().map(String::valueOf).reduce((x, y) -> x + "," + y).orElse("-")));
         }
         if (bridges.isEmpty()) {
             out.append("(no bridges)\n");
         }
         return out.toString();
+    }
+
+    @Descriptor("root: defragment physical memory by moving transient bridges down (their users freeze meanwhile)")
+    public String compact() {
+        long start = System.nanoTime();
+        long moved = kernel.bridges().compact();
+        return String.format("moved %s of transient bridges in %.1f ms%n%s", size(moved),
+                (System.nanoTime() - start) / 1e6, mem());
     }
 
     @Descriptor("list the devices and their owners (on a vnode other than the root: its own)")

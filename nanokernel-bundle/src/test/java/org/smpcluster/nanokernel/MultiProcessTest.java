@@ -191,6 +191,21 @@ class MultiProcessTest {
         assertEquals(0, root.devices().devices().get(0).owner());
     }
 
+    @Test
+    void shouldRelocateATransientBridgeUnderAnotherProcessWithItsContents() throws Exception {
+        Bridge below = root.bridges().open("below", 4096);
+        Vnodes.Child child = vnodes.start(5, "transient");
+        child.expect("filled", DEADLINE);
+        long from = info("tb").offset();
+        below.close();
+
+        assertEquals(8192, root.bridges().compact());
+
+        long to = info("tb").offset();
+        assertEquals(from - 4096, to);
+        assertEquals("relocated " + from + " " + to + " intact true", child.expect("relocated", DEADLINE));
+    }
+
     private BridgeInfo info(String name) {
         return root.bridges().bridges().stream().filter(b -> b.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no bridge " + name + " in " + root.bridges().bridges()));

@@ -17,8 +17,8 @@ class NanokernelCommandsTest {
     void shouldMapControlAreaBridgesInWholePagesAndTheGapsBetween() {
         long c = ControlArea.SIZE;
         List<BridgeInfo> bridges = List.of(
-                new BridgeInfo("wire", Bridge.GLOBAL, c + 8192, 100, Set.of(0, 1)),
-                new BridgeInfo("console", 1, c, 5000, Set.of(1)));
+                new BridgeInfo("wire", Bridge.GLOBAL, c + 8192, 100, Set.of(0, 1), false),
+                new BridgeInfo("console", 1, c, 5000, Set.of(1), true));
 
         List<Region> map = NanokernelCommands.memoryMap(bridges, c + 16 * 4096);
 

@@ -41,6 +41,7 @@ public final class VnodeProcess {
                 case "open-local" -> openLocal(kernel, Integer.parseInt(args[4]), args[5]);
                 case "hold" -> hold(kernel);
                 case "devices" -> devices(kernel);
+                case "transient" -> transientBridge(kernel);
                 default -> throw new IllegalArgumentException("no scenario " + scenario);
             }
             System.in.read(); // until the test closes our stdin
@@ -112,6 +113,25 @@ public final class VnodeProcess {
         Bridge local = kernel.bridges().open(kernel.vnodeId(), "mine", 8192);
         Bridge global = kernel.bridges().open("scratch", 4096);
         say("holding " + local.name() + " " + global.name());
+    }
+
+    /** Opens transient bridge "tb", fills it, and checks its contents after every relocation. */
+    private static void transientBridge(Kernel kernel) {
+        Bridge tb = kernel.bridges().openTransient("tb", 8192, (b, from, to) -> {
+            MemorySegment s = b.segment();
+            boolean intact = true;
+            for (long i = 0; i < s.byteSize(); i += 8) {
+                intact &= s.get(ValueLayout.JAVA_LONG, i) == i + 1000;
+            }
+            say("relocated " + from + " " + to + " intact " + intact);
+        });
+        try (Bridge.Access access = tb.access()) {
+            MemorySegment s = access.segment();
+            for (long i = 0; i < s.byteSize(); i += 8) {
+                s.set(ValueLayout.JAVA_LONG, i, i + 1000);
+            }
+        }
+        say("filled");
     }
 
     /** Reports every device plugged and unplugged, and every interrupt a plugged device raises. */

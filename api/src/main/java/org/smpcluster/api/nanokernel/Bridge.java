@@ -34,6 +34,26 @@ public interface Bridge extends AutoCloseable {
      */
     MemorySegment segment();
 
+    /** Whether the root may relocate this bridge to defragment memory (see {@link #access()}). */
+    boolean isTransient();
+
+    /**
+     * Opens an access to the bridge's memory. While any access to a transient bridge is open on
+     * this vnode, the bridge stays where it is: relocation freezes the bridge's users by waiting
+     * for their open accesses to close and holding new ones until the bytes have moved. Hold an
+     * access for a burst of work, not forever. For a bridge that is not transient this is
+     * {@link #segment()} in a wrapper.
+     */
+    Access access();
+
+    /** An open access; {@link #segment()} is valid until it is closed. */
+    interface Access extends AutoCloseable {
+        MemorySegment segment();
+
+        @Override
+        void close();
+    }
+
     /** Drops this reference. Idempotent. The segment must not be used afterwards. */
     @Override
     void close();

@@ -10,8 +10,9 @@ import java.util.Set;
  * @param offset where the bridge starts in physical memory
  * @param size the bridge's size in bytes
  * @param users the vnodes that hold it open
+ * @param isTransient whether the root may relocate it
  */
-public record BridgeInfo(String name, int owner, long offset, long size, Set<Integer> users) {
+public record BridgeInfo(String name, int owner, long offset, long size, Set<Integer> users, boolean isTransient) {
 
     public BridgeInfo {
         users = Set.copyOf(users);

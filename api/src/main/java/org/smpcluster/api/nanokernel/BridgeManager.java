@@ -29,6 +29,23 @@ public interface BridgeManager {
      */
     Bridge open(int vnode, String name, long size);
 
+    /**
+     * Opens the global transient bridge {@code name}: like {@link #open(String, long)}, but the
+     * root may move it to defragment physical memory. {@code listener} runs on this vnode after
+     * each move, once the bridge is usable again at its new place.
+     */
+    Bridge openTransient(String name, long size, RelocationListener listener);
+
+    /**
+     * Root: defragments physical memory by sliding transient bridges down over the free holes
+     * below them, so that free memory coalesces. Each bridge's users are frozen while its bytes
+     * move. Returns how many bytes were moved.
+     *
+     * @throws IllegalStateException on a vnode other than the root, or when a user vnode does
+     *         not freeze in time (that bridge stays where it was)
+     */
+    long compact();
+
     /** Every bridge of the cluster, as the bridge directory holds it now. */
     List<BridgeInfo> bridges();
 }

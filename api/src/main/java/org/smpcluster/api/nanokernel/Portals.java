@@ -23,6 +23,9 @@ public interface Portals {
     /** Device hotplug notifications. */
     int VECTOR_HOTPLUG = 2;
 
+    /** Transient bridge relocation: freeze, then thaw at the new place. */
+    int VECTOR_RELOCATE = 3;
+
     /** The first vector free for drivers; lower ones are the nanokernel's. */
     int FIRST_DRIVER_VECTOR = 16;
 

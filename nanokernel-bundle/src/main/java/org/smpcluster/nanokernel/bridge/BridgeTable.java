@@ -23,7 +23,11 @@ import org.smpcluster.nanokernel.mem.RegionAllocator;
 public final class BridgeTable {
 
     /** Where an opened bridge is. */
-    public record Opened(int index, long offset, long size, int generation) {
+    public record Opened(int index, long offset, long size, int generation, boolean isTransient) {
+    }
+
+    /** A bridge the root moved: {@code size} bytes from {@code from} to {@code to}. */
+    public record Relocation(int index, String name, long from, long to, long size) {
     }
 
     private final MemorySegment physmem;
@@ -35,7 +39,7 @@ public final class BridgeTable {
     }
 
     /** Opens (creating if needed) bridge {@code name} of {@code owner} for vnode {@code requester}. */
-    public synchronized Opened open(int requester, int owner, String name, long size) {
+    public synchronized Opened open(int requester, int owner, String name, long size, boolean isTransient) {
         checkName(name);
         if (size < 1) {
             throw new DspException(Message.EINVAL, "bridge '" + name + "': size=" + size + " must be at least 1");
@@ -56,10 +60,16 @@ public final class BridgeTable {
                     throw new DspException(Message.EINVAL, "bridge '" + name + "' exists with " + e.size()
                             + " bytes; cannot attach asking for " + size);
                 }
-                Entry attached = new Entry(i, e.state(), e.owner(), e.flags(), e.offset(), e.size(),
-                        e.users() | bit(requester), e.generation(), e.name());
-                BridgeDirectoryDescriptor.write(physmem, attached);
-                return new Opened(i, e.offset(), e.size(), e.generation());
+                if (e.isTransient() != isTransient) {
+                    throw new DspException(Message.EINVAL, "bridge '" + name + "' is "
+                            + (e.isTransient() ? "transient: open it with openTransient" : "not transient"));
+                }
+                if (e.frozen()) {
+                    throw new DspException(Message.EAGAIN, "bridge '" + name + "' is being relocated; try again");
+                }
+                BridgeDirectoryDescriptor.write(physmem, e.with(e.flags(), e.offset(), e.users() | bit(requester),
+                        e.generation()));
+                return new Opened(i, e.offset(), e.size(), e.generation(), e.isTransient());
             }
             if (!e.active() && free < 0) {
                 free = i;
@@ -77,10 +87,11 @@ public final class BridgeTable {
         }
         // Memory is reused: a new bridge must not show a dead one's bytes.
         physmem.asSlice(offset, allocator.regionSize(offset)).fill((byte) 0);
-        Entry created = new Entry(free, BridgeDirectoryDescriptor.STATE_ACTIVE, owner, 0, offset, size,
+        int flags = isTransient ? BridgeDirectoryDescriptor.FLAG_TRANSIENT : 0;
+        Entry created = new Entry(free, BridgeDirectoryDescriptor.STATE_ACTIVE, owner, flags, offset, size,
                 bit(requester), 0, name);
         BridgeDirectoryDescriptor.write(physmem, created);
-        return new Opened(free, offset, size, 0);
+        return new Opened(free, offset, size, 0, isTransient);
     }
 
     /** Vnode {@code requester} drops bridge {@code index}; frees it if it was the last user. */
@@ -119,6 +130,53 @@ public final class BridgeTable {
         return freed;
     }
 
+    /**
+     * Compaction, step 1: finds the lowest transient bridge above {@code after} with a free
+     * hole right below it, marks it frozen and returns its entry; null when there is none.
+     */
+    public synchronized Entry freezeNextMovable(long after) {
+        Entry best = null;
+        for (Entry e : entries()) {
+            if (e.isTransient() && !e.frozen() && e.offset() > after && allocator.holeBelow(e.offset())
+                    && (best == null || e.offset() < best.offset())) {
+                best = e;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        Entry frozen = best.with(best.flags() | BridgeDirectoryDescriptor.FLAG_FROZEN, best.offset(), best.users(),
+                best.generation());
+        BridgeDirectoryDescriptor.write(physmem, frozen);
+        return frozen;
+    }
+
+    /**
+     * Compaction, step 2, once every user is frozen: slides the bridge down into the hole below
+     * it, moves its bytes, and unfreezes it at the new place. Null if the hole is gone.
+     */
+    public synchronized Relocation relocate(int index) {
+        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
+        long region = allocator.regionSize(e.offset());
+        long to = allocator.slideDown(e.offset());
+        int thawed = e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN;
+        if (to < 0) {
+            BridgeDirectoryDescriptor.write(physmem, e.with(thawed, e.offset(), e.users(), e.generation()));
+            return null;
+        }
+        // Source and destination may overlap; MemorySegment.copy copies as if through a buffer.
+        MemorySegment.copy(physmem, e.offset(), physmem, to, region);
+        BridgeDirectoryDescriptor.write(physmem, e.with(thawed, to, e.users(), e.generation() + 1));
+        return new Relocation(index, e.name(), e.offset(), to, region);
+    }
+
+    /** Compaction given up for this bridge: unfreezes it where it is. */
+    public synchronized void thaw(int index) {
+        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
+        BridgeDirectoryDescriptor.write(physmem,
+                e.with(e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN, e.offset(), e.users(), e.generation()));
+    }
+
     /** The active entries. */
     public List<Entry> entries() {
         return active(physmem);
@@ -143,8 +201,7 @@ public final class BridgeTable {
     }
 
     private static Entry withUsers(Entry e, long users) {
-        return new Entry(e.index(), e.state(), e.owner(), e.flags(), e.offset(), e.size(), users, e.generation(),
-                e.name());
+        return e.with(e.flags(), e.offset(), users, e.generation());
     }
 
     static void checkName(String name) {

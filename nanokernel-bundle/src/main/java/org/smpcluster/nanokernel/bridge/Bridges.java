@@ -1,15 +1,25 @@
 package org.smpcluster.nanokernel.bridge;
 
+import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,18 +29,29 @@ import org.smpcluster.api.nanokernel.BridgeInfo;
 import org.smpcluster.api.nanokernel.BridgeManager;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.OutOfPhysicalMemoryException;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.api.nanokernel.RelocationListener;
 import org.smpcluster.nanokernel.dsp.DspClient;
 import org.smpcluster.nanokernel.dsp.DspException;
 import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor;
 import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor.Entry;
 
 /**
  * A vnode's bridge manager. On the root it calls the {@link BridgeTable} directly; on other
- * vnodes it asks the root over the DSP. Each vnode counts its own handles per bridge and tells
- * the root only when its last handle closes.
+ * vnodes it asks the root over the DSP. Each vnode groups its own handles per bridge and tells
+ * the root only when the last handle of a group closes.
+ *
+ * <p>Relocation of transient bridges: the root marks the bridge frozen and rings
+ * {@link Portals#VECTOR_RELOCATE} on each user. A user's relocation thread takes the group's
+ * write lock (waiting for open {@link Bridge#access() accesses} to close, holding back new
+ * ones) and acknowledges. The root moves the bytes, records the new place, unfreezes the bridge
+ * and rings again; each user points its group at the new place, runs its listeners and lets
+ * accesses in again.
  */
 public final class Bridges implements BridgeManager {
 
+    private static final System.Logger LOG = System.getLogger(Bridges.class.getName());
     private static final Pattern OOM =
             Pattern.compile("asked for (\\d+) bytes, largest free extent is (\\d+) bytes, (\\d+) bytes free");
 
@@ -38,29 +59,41 @@ public final class Bridges implements BridgeManager {
     private final MemorySegment physmem;
     private final BridgeTable table;
     private final DspClient dsp;
-    /** Open handles per directory index, on this vnode. */
-    private final Map<Integer, Integer> handles = new HashMap<>();
+    private final Portals portals;
+    private final Duration timeout;
+    /** This vnode's open bridges, by directory index. Guarded by itself. */
+    private final Map<Integer, Group> groups = new ConcurrentHashMap<>();
+    /** Root: freeze and thaw acknowledgements awaited, by "index/vnode/phase". */
+    private final Map<String, CompletableFuture<Void>> acks = new ConcurrentHashMap<>();
+    private static final int FROZE = 1;
+    private static final int THAWED = 0;
+    private final ExecutorService relocations;
 
     /** The root's manager. */
-    public static Bridges root(MemorySegment physmem, BridgeTable table) {
-        return new Bridges(Nanokernel.ROOT, physmem, table, null);
+    public static Bridges root(MemorySegment physmem, BridgeTable table, Portals portals, Duration timeout) {
+        return new Bridges(Nanokernel.ROOT, physmem, table, null, portals, timeout);
     }
 
     /** A joiner's manager, talking to the root over {@code dsp}. */
-    public static Bridges joiner(int vnode, MemorySegment physmem, DspClient dsp) {
-        return new Bridges(vnode, physmem, null, dsp);
+    public static Bridges joiner(int vnode, MemorySegment physmem, DspClient dsp, Portals portals, Duration timeout) {
+        return new Bridges(vnode, physmem, null, dsp, portals, timeout);
     }
 
-    private Bridges(int vnode, MemorySegment physmem, BridgeTable table, DspClient dsp) {
+    private Bridges(int vnode, MemorySegment physmem, BridgeTable table, DspClient dsp, Portals portals,
+            Duration timeout) {
         this.vnode = vnode;
         this.physmem = physmem;
         this.table = table;
         this.dsp = dsp;
+        this.portals = portals;
+        this.timeout = timeout;
+        this.relocations = Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("vnode-" + vnode + "-relocate").unstarted(r));
     }
 
     @Override
     public Bridge open(String name, long size) {
-        return openBridge(Bridge.GLOBAL, name, size);
+        return openBridge(Bridge.GLOBAL, name, size, null);
     }
 
     @Override
@@ -69,27 +102,42 @@ public final class Bridges implements BridgeManager {
             throw new IllegalArgumentException("vnode=" + owner + " is outside 0.." + (Nanokernel.MAX_VNODES - 1)
                     + "; use open(name, size) for a global bridge");
         }
-        return openBridge(owner, name, size);
+        return openBridge(owner, name, size, null);
     }
 
-    private Bridge openBridge(int owner, String name, long size) {
+    @Override
+    public Bridge openTransient(String name, long size, RelocationListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("a transient bridge needs a relocation listener");
+        }
+        return openBridge(Bridge.GLOBAL, name, size, listener);
+    }
+
+    private Bridge openBridge(int owner, String name, long size, RelocationListener listener) {
+        boolean isTransient = listener != null;
         BridgeTable.Opened opened;
         try {
-            opened = table != null ? table.open(vnode, owner, name, size) : openRemote(owner, name, size);
+            opened = table != null ? table.open(vnode, owner, name, size, isTransient)
+                    : openRemote(owner, name, size, isTransient);
         } catch (DspException e) {
             throw translate(e);
         }
-        synchronized (handles) {
-            handles.merge(opened.index(), 1, Integer::sum);
+        Group group;
+        synchronized (groups) {
+            group = groups.computeIfAbsent(opened.index(), i -> new Group(i, opened, physmem));
+            Handle handle = new Handle(group, owner, name, listener);
+            group.handles.add(handle);
+            return handle;
         }
-        return new Handle(opened, owner, name, physmem.asSlice(opened.offset(), opened.size()));
     }
 
-    private BridgeTable.Opened openRemote(int owner, String name, long size) {
+    private BridgeTable.Opened openRemote(int owner, String name, long size, boolean isTransient) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer request = Message.payload(12 + utf8.length).putInt(owner).putLong(size).put(utf8);
+        ByteBuffer request = Message.payload(16 + utf8.length).putInt(owner).putLong(size)
+                .putInt(isTransient ? 1 : 0).put(utf8);
         ByteBuffer answer = dsp.call(Message.BRIDGE_OPEN, request.array()).body();
-        return new BridgeTable.Opened(answer.getInt(), answer.getLong(), answer.getLong(), answer.getInt());
+        return new BridgeTable.Opened(answer.getInt(), answer.getLong(), answer.getLong(), answer.getInt(),
+                answer.getInt() != 0);
     }
 
     /** The root's handler for {@link Message#BRIDGE_OPEN}. */
@@ -97,11 +145,12 @@ public final class Bridges implements BridgeManager {
         ByteBuffer body = request.body();
         int owner = body.getInt();
         long size = body.getLong();
+        boolean isTransient = body.getInt() != 0;
         byte[] utf8 = new byte[body.remaining()];
         body.get(utf8);
-        BridgeTable.Opened o = table.open(requester, owner, new String(utf8, StandardCharsets.UTF_8), size);
-        return Message.payload(24).putInt(o.index()).putLong(o.offset()).putLong(o.size()).putInt(o.generation())
-                .array();
+        BridgeTable.Opened o = table.open(requester, owner, new String(utf8, StandardCharsets.UTF_8), size, isTransient);
+        return Message.payload(28).putInt(o.index()).putLong(o.offset()).putLong(o.size()).putInt(o.generation())
+                .putInt(o.isTransient() ? 1 : 0).array();
     }
 
     /** The root's handler for {@link Message#BRIDGE_CLOSE}. */
@@ -110,18 +159,156 @@ public final class Bridges implements BridgeManager {
         return new byte[0];
     }
 
-    private void release(int index) {
-        synchronized (handles) {
-            int left = handles.merge(index, -1, Integer::sum);
-            if (left > 0) {
+    /** The root's handler for {@link Message#BRIDGE_FROZEN}: a user froze or thawed a bridge. */
+    public byte[] serveFrozen(int requester, Message request) {
+        ByteBuffer body = request.body();
+        int index = body.getInt();
+        acknowledged(index, requester, body.getInt());
+        return new byte[0];
+    }
+
+    private void release(Handle handle) {
+        Group group = handle.group;
+        synchronized (groups) {
+            group.handles.remove(handle);
+            if (!group.handles.isEmpty()) {
                 return;
             }
-            handles.remove(index);
+            groups.remove(group.index);
         }
         if (table != null) {
-            table.close(vnode, index);
+            table.close(vnode, group.index);
         } else {
-            dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(index).array());
+            dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(group.index).array());
+        }
+    }
+
+    /** {@link Portals#VECTOR_RELOCATE} arrived: freeze or thaw groups, off the interrupt thread. */
+    public void onRelocate() {
+        relocations.execute(() -> {
+            try {
+                syncRelocations();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "vnode " + vnode + ": bridge relocation failed", e);
+            }
+        });
+    }
+
+    /** Relocation thread only: brings every transient group in line with the directory. */
+    private void syncRelocations() {
+        for (Group group : List.copyOf(groups.values())) {
+            if (!group.isTransient) {
+                continue;
+            }
+            Entry e = BridgeDirectoryDescriptor.read(physmem, group.index);
+            if (e.frozen() && !group.frozen) {
+                group.lock.writeLock().lock(); // waits for open accesses; holds back new ones
+                group.frozen = true;
+                acknowledge(group.index, FROZE);
+            } else if (!e.frozen() && group.frozen) {
+                long from = group.offset;
+                group.moveTo(e.offset(), e.size(), physmem);
+                try {
+                    if (from != e.offset()) {
+                        for (Handle h : group.handles) {
+                            if (h.listener != null) {
+                                h.listener.relocated(h, from, e.offset());
+                            }
+                        }
+                    }
+                } finally {
+                    group.frozen = false;
+                    group.lock.writeLock().unlock();
+                }
+                acknowledge(group.index, THAWED);
+            }
+        }
+    }
+
+    private void acknowledge(int index, int phase) {
+        if (table != null) {
+            acknowledged(index, vnode, phase);
+        } else {
+            dsp.call(Message.BRIDGE_FROZEN, Message.payload(8).putInt(index).putInt(phase).array());
+        }
+    }
+
+    private void acknowledged(int index, int by, int phase) {
+        CompletableFuture<Void> waiting = acks.get(index + "/" + by + "/" + phase);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+    }
+
+    @Override
+    public long compact() {
+        if (table == null) {
+            throw new IllegalStateException("only the root vnode compacts physical memory; this is vnode " + vnode);
+        }
+        long moved = 0;
+        long after = -1;
+        while (true) {
+            Entry frozen = table.freezeNextMovable(after);
+            if (frozen == null) {
+                return moved;
+            }
+            Set<Integer> users = users(frozen.users());
+            for (int user : users) {
+                acks.put(frozen.index() + "/" + user + "/" + FROZE, new CompletableFuture<>());
+                acks.put(frozen.index() + "/" + user + "/" + THAWED, new CompletableFuture<>());
+            }
+            try {
+                users.forEach(user -> portals.raise(user, Portals.VECTOR_RELOCATE));
+                BridgeTable.Relocation r;
+                try {
+                    await(frozen, users, FROZE, "freeze");
+                    r = table.relocate(frozen.index());
+                } catch (RuntimeException e) {
+                    table.thaw(frozen.index());
+                    throw e;
+                } finally {
+                    users.forEach(user -> portals.raise(user, Portals.VECTOR_RELOCATE)); // thaw
+                }
+                await(frozen, users, THAWED, "thaw");
+                if (r != null) {
+                    moved += r.size();
+                    after = r.to();
+                    LOG.log(Level.INFO, "bridge '" + r.name() + "' moved from 0x" + Long.toHexString(r.from())
+                            + " to 0x" + Long.toHexString(r.to()));
+                } else {
+                    after = frozen.offset();
+                }
+            } finally {
+                for (int user : users) {
+                    acks.remove(frozen.index() + "/" + user + "/" + FROZE);
+                    acks.remove(frozen.index() + "/" + user + "/" + THAWED);
+                }
+            }
+        }
+    }
+
+    /** Waits for every user still holding the bridge to acknowledge {@code phase}. */
+    private void await(Entry frozen, Set<Integer> users, int phase, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int user : users) {
+            CompletableFuture<Void> ack = acks.get(frozen.index() + "/" + user + "/" + phase);
+            try {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                Entry now = BridgeDirectoryDescriptor.read(physmem, frozen.index());
+                if (now.active() && (now.users() & (1L << user)) != 0) {
+                    throw new IllegalStateException("vnode " + user + " did not " + what + " bridge '" + frozen.name()
+                            + "' within " + timeout.toMillis() + " ms"
+                            + (phase == FROZE ? "; it stays where it was" : ""), e);
+                }
+                // the user closed it meanwhile: nothing to wait for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for vnode " + user + " to " + what + " bridge '"
+                        + frozen.name() + "'", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
         }
     }
 
@@ -129,15 +316,23 @@ public final class Bridges implements BridgeManager {
     public List<BridgeInfo> bridges() {
         List<BridgeInfo> infos = new ArrayList<>();
         for (Entry e : BridgeTable.active(physmem)) {
-            Set<Integer> users = new HashSet<>();
-            for (int v = 0; v < Nanokernel.MAX_VNODES; v++) {
-                if ((e.users() & (1L << v)) != 0) {
-                    users.add(v);
-                }
-            }
-            infos.add(new BridgeInfo(e.name(), e.owner(), e.offset(), e.size(), users));
+            infos.add(new BridgeInfo(e.name(), e.owner(), e.offset(), e.size(), users(e.users()), e.isTransient()));
         }
         return infos;
+    }
+
+    public void close() {
+        relocations.shutdownNow();
+    }
+
+    private static Set<Integer> users(long mask) {
+        Set<Integer> users = new HashSet<>();
+        for (int v = 0; v < Nanokernel.MAX_VNODES; v++) {
+            if ((mask & (1L << v)) != 0) {
+                users.add(v);
+            }
+        }
+        return users;
     }
 
     /** The API's exception for a refusal from the root. */
@@ -156,19 +351,42 @@ public final class Bridges implements BridgeManager {
         };
     }
 
+    /** This vnode's handles on one bridge, and where the bridge is now. */
+    private static final class Group {
+        final int index;
+        final boolean isTransient;
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        final List<Handle> handles = new CopyOnWriteArrayList<>();
+        volatile long offset;
+        volatile MemorySegment segment;
+        /** Relocation thread only. */
+        boolean frozen;
+
+        Group(int index, BridgeTable.Opened opened, MemorySegment physmem) {
+            this.index = index;
+            this.isTransient = opened.isTransient();
+            moveTo(opened.offset(), opened.size(), physmem);
+        }
+
+        void moveTo(long newOffset, long size, MemorySegment physmem) {
+            offset = newOffset;
+            segment = physmem.asSlice(newOffset, size);
+        }
+    }
+
     /** One user's reference to a bridge. */
     private final class Handle implements Bridge {
-        private final BridgeTable.Opened opened;
+        private final Group group;
         private final int owner;
         private final String name;
-        private final MemorySegment segment;
+        private final RelocationListener listener;
         private final AtomicBoolean open = new AtomicBoolean(true);
 
-        Handle(BridgeTable.Opened opened, int owner, String name, MemorySegment segment) {
-            this.opened = opened;
+        Handle(Group group, int owner, String name, RelocationListener listener) {
+            this.group = group;
             this.owner = owner;
             this.name = name;
-            this.segment = segment;
+            this.listener = listener;
         }
 
         @Override
@@ -183,28 +401,72 @@ public final class Bridges implements BridgeManager {
 
         @Override
         public long size() {
-            return opened.size();
+            return group.segment.byteSize();
+        }
+
+        @Override
+        public boolean isTransient() {
+            return group.isTransient;
         }
 
         @Override
         public MemorySegment segment() {
+            checkOpen();
+            return group.segment;
+        }
+
+        @Override
+        public Access access() {
+            checkOpen();
+            if (!group.isTransient) {
+                MemorySegment s = group.segment;
+                return new Access() {
+                    @Override
+                    public MemorySegment segment() {
+                        return s;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+            ReentrantReadWriteLock.ReadLock read = group.lock.readLock();
+            read.lock();
+            MemorySegment s = group.segment;
+            AtomicBoolean held = new AtomicBoolean(true);
+            return new Access() {
+                @Override
+                public MemorySegment segment() {
+                    return s;
+                }
+
+                @Override
+                public void close() {
+                    if (held.compareAndSet(true, false)) {
+                        read.unlock();
+                    }
+                }
+            };
+        }
+
+        private void checkOpen() {
             if (!open.get()) {
                 throw new IllegalStateException("bridge '" + name + "' is closed");
             }
-            return segment;
         }
 
         @Override
         public void close() {
             if (open.compareAndSet(true, false)) {
-                release(opened.index());
+                release(this);
             }
         }
 
         @Override
         public String toString() {
             return "bridge '" + name + "' (" + (owner == GLOBAL ? "global" : "vnode " + owner) + ", " + size()
-                    + " bytes)";
+                    + " bytes" + (group.isTransient ? ", transient" : "") + ")";
         }
     }
 }

@@ -19,9 +19,11 @@ public record Message(int type, int status, long requestId, byte[] payload) {
     public static final int DEVICE_LIST = 6;
     public static final int DEVICE_RELEASED = 7;
     public static final int DEVICE_ATTACHED = 8;
+    public static final int BRIDGE_FROZEN = 9;
     public static final int RESPONSE = 0x80;
 
     public static final int OK = 0;
+    public static final int EAGAIN = 11;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EINVAL = 22;
@@ -64,6 +66,7 @@ public record Message(int type, int status, long requestId, byte[] payload) {
             case DEVICE_LIST -> "DEVICE_LIST";
             case DEVICE_RELEASED -> "DEVICE_RELEASED";
             case DEVICE_ATTACHED -> "DEVICE_ATTACHED";
+            case BRIDGE_FROZEN -> "BRIDGE_FROZEN";
             default -> "type " + (type & ~RESPONSE);
         };
         return (type & RESPONSE) != 0 ? base + " response" : base;

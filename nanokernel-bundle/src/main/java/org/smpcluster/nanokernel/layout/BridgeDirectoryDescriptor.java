@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  *  +---------------------------------------------------------------+
  *  |                Owner vnode (-1: global)                       |  8
  *  +---------------------------------------------------------------+
- *  |                  Flags (bit 0: transient)                     | 12
+ *  |       Flags (bit 0: transient, bit 1: frozen for a move)      | 12
  *  +---------------------------------------------------------------+
  *  |              Offset in physical memory (8 bytes)              | 16
  *  +---------------------------------------------------------------+
@@ -56,12 +56,25 @@ public final class BridgeDirectoryDescriptor {
     public static final int STATE_FREE = 0;
     public static final int STATE_ACTIVE = 1;
     public static final int FLAG_TRANSIENT = 1;
+    public static final int FLAG_FROZEN = 2;
 
     /** A consistent copy of one entry. */
     public record Entry(int index, int state, int owner, int flags, long offset, long size, long users,
             int generation, String name) {
         public boolean active() {
             return state == STATE_ACTIVE;
+        }
+
+        public boolean isTransient() {
+            return (flags & FLAG_TRANSIENT) != 0;
+        }
+
+        public boolean frozen() {
+            return (flags & FLAG_FROZEN) != 0;
+        }
+
+        public Entry with(int newFlags, long newOffset, long newUsers, int newGeneration) {
+            return new Entry(index, state, owner, newFlags, newOffset, size, newUsers, newGeneration, name);
         }
     }
 

@@ -90,21 +90,34 @@ public final class RegionAllocator {
     public List<Move> compact(java.util.function.LongPredicate relocatable) {
         List<Move> moves = new ArrayList<>();
         for (long offset : new ArrayList<>(used.keySet())) {
-            if (!relocatable.test(offset)) {
-                continue;
+            if (relocatable.test(offset)) {
+                long to = slideDown(offset);
+                if (to >= 0) {
+                    moves.add(new Move(offset, to, used.get(to)));
+                }
             }
-            long size = used.get(offset);
-            Map.Entry<Long, Long> hole = free.lowerEntry(offset);
-            // Only a hole ending right below the region lets it slide without passing a neighbour.
-            if (hole == null || hole.getKey() + hole.getValue() != offset) {
-                continue;
-            }
-            long to = hole.getKey();
-            free(offset);
-            long placed = allocateAt(to, size);
-            moves.add(new Move(offset, placed, size));
         }
         return moves;
+    }
+
+    /** Whether a free extent ends right below the region at {@code offset}. */
+    public boolean holeBelow(long offset) {
+        Map.Entry<Long, Long> hole = free.lowerEntry(offset);
+        return used.containsKey(offset) && hole != null && hole.getKey() + hole.getValue() == offset;
+    }
+
+    /**
+     * Moves the region at {@code offset} down to the start of the free extent right below it;
+     * returns its new offset, or -1 if there is no such hole. The caller moves the bytes.
+     */
+    public long slideDown(long offset) {
+        if (!holeBelow(offset)) {
+            return -1;
+        }
+        long size = used.get(offset);
+        long to = free.lowerEntry(offset).getKey();
+        free(offset);
+        return allocateAt(to, size);
     }
 
     private long allocateAt(long offset, long size) {
