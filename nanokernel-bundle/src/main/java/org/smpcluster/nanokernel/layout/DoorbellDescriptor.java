@@ -55,4 +55,47 @@ public final class DoorbellDescriptor {
     public static long pending(int vector) {
         return PENDING_OFFSET + 8L * vector;
     }
+
+    /**
+     * Rings the doorbell at {@code bell}: one hit for {@code vector}, its summary bit, then the
+     * word. Returns whether the interrupt thread may be asleep (the caller then futex-wakes it).
+     */
+    public static boolean ring(MemorySegment physmem, long bell, int vector) {
+        // The hit first, then the summary bit, then the word: whoever sees the word move finds both.
+        Shm.getAndAddLong(physmem, bell + pending(vector), 1);
+        Shm.getAndBitwiseOrLong(physmem, bell + SUMMARY_OFFSET, 1L << vector);
+        Shm.getAndAddInt(physmem, bell + WORD_OFFSET, 1);
+        // Dekker with the waiter: it sets 'waiting' then re-reads the word; we bumped the word,
+        // then read 'waiting'. Both are full fences, so one of us sees the other.
+        return Shm.getIntVolatile(physmem, bell + WAITING_OFFSET) != 0;
+    }
+
+    /** The word, which moves on every ring. */
+    public static int word(MemorySegment physmem, long bell) {
+        return Shm.getIntAcquire(physmem, bell + WORD_OFFSET);
+    }
+
+    /** Moves the word without a hit: wakes the interrupt thread to look at something else. */
+    public static void nudge(MemorySegment physmem, long bell) {
+        Shm.getAndAddInt(physmem, bell + WORD_OFFSET, 1);
+    }
+
+    /** The interrupt thread says it may futex-wait (true) or is awake (false). */
+    public static void waiting(MemorySegment physmem, long bell, boolean waiting) {
+        Shm.setIntVolatile(physmem, bell + WAITING_OFFSET, waiting ? 1 : 0);
+    }
+
+    public static boolean waiting(MemorySegment physmem, long bell) {
+        return Shm.getIntVolatile(physmem, bell + WAITING_OFFSET) != 0;
+    }
+
+    /** Takes the summary: the vectors that had hits since the last take. */
+    public static long takeSummary(MemorySegment physmem, long bell) {
+        return Shm.getAndSetLong(physmem, bell + SUMMARY_OFFSET, 0);
+    }
+
+    /** Takes {@code vector}'s pending hits, each exactly once. */
+    public static long takeHits(MemorySegment physmem, long bell, int vector) {
+        return Shm.getAndSetLong(physmem, bell + pending(vector), 0);
+    }
 }

@@ -1,5 +1,8 @@
 package org.smpcluster.nanokernel.layout;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * One direction of the DSP between a vnode and the root: a single-producer, single-consumer
  * ring of fixed 256-byte message slots in 4 KiB. The producer writes a slot, then advances
@@ -55,5 +58,58 @@ public final class DspRingDescriptor {
     /** Offset of message {@code position}'s slot from the ring's start. */
     public static long slot(long position) {
         return SLOTS_OFFSET + (position % SLOTS) * SLOT_LENGTH;
+    }
+
+    /** A slot's fields as found, before any check. */
+    public record RawMessage(byte version, int type, int status, int payloadLength, long requestId) {
+    }
+
+    public static long head(MemorySegment ring) {
+        return Shm.getLongAcquire(ring, HEAD_OFFSET);
+    }
+
+    /** Consumer: frees the slots before {@code position}. */
+    public static void head(MemorySegment ring, long position) {
+        Shm.setLongRelease(ring, HEAD_OFFSET, position);
+    }
+
+    public static long tail(MemorySegment ring) {
+        return Shm.getLongAcquire(ring, TAIL_OFFSET);
+    }
+
+    /** Producer: publishes the slots before {@code position}. */
+    public static void tail(MemorySegment ring, long position) {
+        Shm.setLongRelease(ring, TAIL_OFFSET, position);
+    }
+
+    /** Producer: fills message {@code position}'s slot (then publishes it with {@link #tail}). */
+    public static void writeSlot(MemorySegment ring, long position, int type, int status, long requestId,
+            byte[] payload) {
+        if (payload.length > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes; at most " + MAX_PAYLOAD
+                    + " fit");
+        }
+        long slot = slot(position);
+        ring.set(ValueLayout.JAVA_BYTE, slot + VERSION_OFFSET, VERSION);
+        ring.set(ValueLayout.JAVA_BYTE, slot + TYPE_OFFSET, (byte) type);
+        ring.set(ValueLayout.JAVA_SHORT, slot + STATUS_OFFSET, (short) status);
+        ring.set(ValueLayout.JAVA_INT, slot + PAYLOAD_LENGTH_OFFSET, payload.length);
+        ring.set(ValueLayout.JAVA_LONG, slot + REQUEST_ID_OFFSET, requestId);
+        MemorySegment.copy(payload, 0, ring, ValueLayout.JAVA_BYTE, slot + PAYLOAD_OFFSET, payload.length);
+    }
+
+    /** Consumer: the header fields of message {@code position}'s slot, unchecked. */
+    public static RawMessage readHeader(MemorySegment ring, long position) {
+        long slot = slot(position);
+        return new RawMessage(ring.get(ValueLayout.JAVA_BYTE, slot + VERSION_OFFSET),
+                Byte.toUnsignedInt(ring.get(ValueLayout.JAVA_BYTE, slot + TYPE_OFFSET)),
+                Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, slot + STATUS_OFFSET)),
+                ring.get(ValueLayout.JAVA_INT, slot + PAYLOAD_LENGTH_OFFSET),
+                ring.get(ValueLayout.JAVA_LONG, slot + REQUEST_ID_OFFSET));
+    }
+
+    /** Consumer: a copy of message {@code position}'s payload, {@code length} checked by the caller. */
+    public static byte[] readPayload(MemorySegment ring, long position, int length) {
+        return ring.asSlice(slot(position) + PAYLOAD_OFFSET, length).toArray(ValueLayout.JAVA_BYTE);
     }
 }

@@ -6,7 +6,6 @@ import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.layout.ControlArea;
 import org.smpcluster.nanokernel.layout.DoorbellDescriptor;
-import org.smpcluster.nanokernel.layout.Shm;
 
 /**
  * Rings doorbells: the raising side of portals. Lock-free and allocation-free; callable from
@@ -32,14 +31,7 @@ public final class Doorbells implements Portals {
         if (vector < 0 || vector >= VECTORS) {
             throw new IllegalArgumentException("vector=" + vector + " is outside 0.." + (VECTORS - 1));
         }
-        long bell = ControlArea.doorbell(vnode);
-        // The hit first, then the summary bit, then the word: whoever sees the word move finds both.
-        Shm.getAndAddLong(physmem, bell + DoorbellDescriptor.pending(vector), 1);
-        Shm.getAndBitwiseOrLong(physmem, bell + DoorbellDescriptor.SUMMARY_OFFSET, 1L << vector);
-        Shm.getAndAddInt(physmem, bell + DoorbellDescriptor.WORD_OFFSET, 1);
-        // Dekker with the waiter: it sets 'waiting' then re-reads the word; we bumped the word
-        // then read 'waiting'. Both are full fences, so one of us sees the other.
-        if (Shm.getIntVolatile(physmem, bell + DoorbellDescriptor.WAITING_OFFSET) != 0) {
+        if (DoorbellDescriptor.ring(physmem, ControlArea.doorbell(vnode), vector)) {
             Futex.wake(words[vnode], 1);
         }
     }

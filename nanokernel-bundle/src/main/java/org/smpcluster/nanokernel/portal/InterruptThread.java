@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.layout.ControlArea;
 import org.smpcluster.nanokernel.layout.DoorbellDescriptor;
-import org.smpcluster.nanokernel.layout.Shm;
 
 /**
  * A vnode's interrupt thread: takes the hits rung on the vnode's doorbell and delivers them,
@@ -54,18 +53,18 @@ public final class InterruptThread implements AutoCloseable {
 
     private void run() {
         while (running) {
-            int seen = Shm.getIntAcquire(physmem, bell + DoorbellDescriptor.WORD_OFFSET);
+            int seen = DoorbellDescriptor.word(physmem, bell);
             if (drain() > 0) {
                 continue;
             }
             if (spin(seen)) {
                 continue;
             }
-            Shm.setIntVolatile(physmem, bell + DoorbellDescriptor.WAITING_OFFSET, 1);
-            if (running && Shm.getIntVolatile(physmem, bell + DoorbellDescriptor.WORD_OFFSET) == seen) {
+            DoorbellDescriptor.waiting(physmem, bell, true);
+            if (running && DoorbellDescriptor.word(physmem, bell) == seen) {
                 Futex.await(word, seen, 0);
             }
-            Shm.setIntVolatile(physmem, bell + DoorbellDescriptor.WAITING_OFFSET, 0);
+            DoorbellDescriptor.waiting(physmem, bell, false);
         }
         drain();
     }
@@ -77,7 +76,7 @@ public final class InterruptThread implements AutoCloseable {
         }
         long start = System.nanoTime();
         while (running) {
-            if (Shm.getIntAcquire(physmem, bell + DoorbellDescriptor.WORD_OFFSET) != seen) {
+            if (DoorbellDescriptor.word(physmem, bell) != seen) {
                 return true;
             }
             if (spinNanos != SPIN_FOREVER && System.nanoTime() - start > spinNanos) {
@@ -90,12 +89,12 @@ public final class InterruptThread implements AutoCloseable {
 
     /** Takes every pending hit once; returns how many were taken. */
     int drain() {
-        long summary = Shm.getAndSetLong(physmem, bell + DoorbellDescriptor.SUMMARY_OFFSET, 0);
+        long summary = DoorbellDescriptor.takeSummary(physmem, bell);
         long taken = 0;
         while (summary != 0) {
             int vector = Long.numberOfTrailingZeros(summary);
             summary &= summary - 1;
-            long hits = Shm.getAndSetLong(physmem, bell + DoorbellDescriptor.pending(vector), 0);
+            long hits = DoorbellDescriptor.takeHits(physmem, bell, vector);
             if (hits > 0) {
                 received.addAndGet(vector, hits);
                 taken += hits;
@@ -114,7 +113,7 @@ public final class InterruptThread implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        Shm.getAndAddInt(physmem, bell + DoorbellDescriptor.WORD_OFFSET, 1);
+        DoorbellDescriptor.nudge(physmem, bell);
         Futex.wake(word, Integer.MAX_VALUE);
         if (Thread.currentThread() != thread) {
             try {
