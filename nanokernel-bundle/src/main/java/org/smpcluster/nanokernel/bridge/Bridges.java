@@ -351,6 +351,30 @@ public final class Bridges implements BridgeManager {
         };
     }
 
+    /** An open access: the segment, and what closing it releases (once, on the opening thread). */
+    private static final class HeldAccess implements Bridge.Access {
+        private final MemorySegment segment;
+        private final Runnable release;
+        private final AtomicBoolean held = new AtomicBoolean(true);
+
+        HeldAccess(MemorySegment segment, Runnable release) {
+            this.segment = segment;
+            this.release = release;
+        }
+
+        @Override
+        public MemorySegment segment() {
+            return segment;
+        }
+
+        @Override
+        public void close() {
+            if (held.compareAndSet(true, false)) {
+                release.run();
+            }
+        }
+    }
+
     /** This vnode's handles on one bridge, and where the bridge is now. */
     private static final class Group {
         final int index;
@@ -419,35 +443,12 @@ public final class Bridges implements BridgeManager {
         public Access access() {
             checkOpen();
             if (!group.isTransient) {
-                MemorySegment s = group.segment;
-                return new Access() {
-                    @Override
-                    public MemorySegment segment() {
-                        return s;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
+                return new HeldAccess(group.segment, () -> { });
             }
+            // A read lock: relocation's write lock waits for it, and holds new ones back.
             ReentrantReadWriteLock.ReadLock read = group.lock.readLock();
             read.lock();
-            MemorySegment s = group.segment;
-            AtomicBoolean held = new AtomicBoolean(true);
-            return new Access() {
-                @Override
-                public MemorySegment segment() {
-                    return s;
-                }
-
-                @Override
-                public void close() {
-                    if (held.compareAndSet(true, false)) {
-                        read.unlock();
-                    }
-                }
-            };
+            return new HeldAccess(group.segment, read::unlock);
         }
 
         private void checkOpen() {

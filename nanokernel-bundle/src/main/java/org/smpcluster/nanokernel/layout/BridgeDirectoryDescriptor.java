@@ -91,39 +91,29 @@ public final class BridgeDirectoryDescriptor {
     /** Reads entry {@code index} consistently (retrying while the root rewrites it). */
     public static Entry read(MemorySegment physmem, int index) {
         long e = entry(index);
-        while (true) {
-            int before = Shm.getIntAcquire(physmem, e + SEQ_OFFSET);
-            if ((before & 1) == 0) {
-                Entry copy = new Entry(index,
-                        Shm.getIntVolatile(physmem, e + STATE_OFFSET),
-                        Shm.getIntVolatile(physmem, e + OWNER_OFFSET),
-                        Shm.getIntVolatile(physmem, e + FLAGS_OFFSET),
-                        Shm.getLongVolatile(physmem, e + REGION_OFFSET),
-                        Shm.getLongVolatile(physmem, e + SIZE_OFFSET),
-                        Shm.getLongVolatile(physmem, e + USERS_OFFSET),
-                        Shm.getIntVolatile(physmem, e + GENERATION_OFFSET),
-                        Shm.getString(physmem, e + NAME_OFFSET, NAME_CAPACITY));
-                if (Shm.getIntAcquire(physmem, e + SEQ_OFFSET) == before) {
-                    return copy;
-                }
-            }
-            Thread.onSpinWait();
-        }
+        return Shm.seqRead(physmem, e + SEQ_OFFSET, () -> new Entry(index,
+                Shm.getIntVolatile(physmem, e + STATE_OFFSET),
+                Shm.getIntVolatile(physmem, e + OWNER_OFFSET),
+                Shm.getIntVolatile(physmem, e + FLAGS_OFFSET),
+                Shm.getLongVolatile(physmem, e + REGION_OFFSET),
+                Shm.getLongVolatile(physmem, e + SIZE_OFFSET),
+                Shm.getLongVolatile(physmem, e + USERS_OFFSET),
+                Shm.getIntVolatile(physmem, e + GENERATION_OFFSET),
+                Shm.getString(physmem, e + NAME_OFFSET, NAME_CAPACITY)));
     }
 
     /** Root only: writes a whole entry under the sequence lock. */
     public static void write(MemorySegment physmem, Entry entry) {
         long e = entry(entry.index());
-        int seq = Shm.getIntVolatile(physmem, e + SEQ_OFFSET);
-        Shm.setIntVolatile(physmem, e + SEQ_OFFSET, seq + 1);
-        Shm.setIntVolatile(physmem, e + STATE_OFFSET, entry.state());
-        Shm.setIntVolatile(physmem, e + OWNER_OFFSET, entry.owner());
-        Shm.setIntVolatile(physmem, e + FLAGS_OFFSET, entry.flags());
-        Shm.setLongVolatile(physmem, e + REGION_OFFSET, entry.offset());
-        Shm.setLongVolatile(physmem, e + SIZE_OFFSET, entry.size());
-        Shm.setLongVolatile(physmem, e + USERS_OFFSET, entry.users());
-        Shm.setIntVolatile(physmem, e + GENERATION_OFFSET, entry.generation());
-        Shm.putString(physmem, e + NAME_OFFSET, NAME_CAPACITY, entry.name());
-        Shm.setIntRelease(physmem, e + SEQ_OFFSET, seq + 2);
+        Shm.seqWrite(physmem, e + SEQ_OFFSET, () -> {
+            Shm.setIntVolatile(physmem, e + STATE_OFFSET, entry.state());
+            Shm.setIntVolatile(physmem, e + OWNER_OFFSET, entry.owner());
+            Shm.setIntVolatile(physmem, e + FLAGS_OFFSET, entry.flags());
+            Shm.setLongVolatile(physmem, e + REGION_OFFSET, entry.offset());
+            Shm.setLongVolatile(physmem, e + SIZE_OFFSET, entry.size());
+            Shm.setLongVolatile(physmem, e + USERS_OFFSET, entry.users());
+            Shm.setIntVolatile(physmem, e + GENERATION_OFFSET, entry.generation());
+            Shm.putString(physmem, e + NAME_OFFSET, NAME_CAPACITY, entry.name());
+        });
     }
 }

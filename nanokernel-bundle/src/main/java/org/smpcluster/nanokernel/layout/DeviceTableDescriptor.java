@@ -84,37 +84,27 @@ public final class DeviceTableDescriptor {
 
     public static Entry read(MemorySegment physmem, int index) {
         long e = entry(index);
-        while (true) {
-            int before = Shm.getIntAcquire(physmem, e + SEQ_OFFSET);
-            if ((before & 1) == 0) {
-                Entry copy = new Entry(index,
-                        Shm.getIntVolatile(physmem, e + STATE_OFFSET),
-                        Shm.getIntVolatile(physmem, e + OWNER_OFFSET),
-                        Shm.getIntVolatile(physmem, e + TARGET_OFFSET),
-                        Shm.getString(physmem, e + ADDRESS_OFFSET, ADDRESS_CAPACITY),
-                        Shm.getString(physmem, e + CLASS_OFFSET, CLASS_CAPACITY),
-                        Shm.getString(physmem, e + NAME_OFFSET, NAME_CAPACITY),
-                        Shm.getString(physmem, e + BACKING_OFFSET, BACKING_CAPACITY));
-                if (Shm.getIntAcquire(physmem, e + SEQ_OFFSET) == before) {
-                    return copy;
-                }
-            }
-            Thread.onSpinWait();
-        }
+        return Shm.seqRead(physmem, e + SEQ_OFFSET, () -> new Entry(index,
+                Shm.getIntVolatile(physmem, e + STATE_OFFSET),
+                Shm.getIntVolatile(physmem, e + OWNER_OFFSET),
+                Shm.getIntVolatile(physmem, e + TARGET_OFFSET),
+                Shm.getString(physmem, e + ADDRESS_OFFSET, ADDRESS_CAPACITY),
+                Shm.getString(physmem, e + CLASS_OFFSET, CLASS_CAPACITY),
+                Shm.getString(physmem, e + NAME_OFFSET, NAME_CAPACITY),
+                Shm.getString(physmem, e + BACKING_OFFSET, BACKING_CAPACITY)));
     }
 
-    /** Root only. */
+    /** Root only: writes a whole entry under the sequence lock. */
     public static void write(MemorySegment physmem, Entry entry) {
         long e = entry(entry.index());
-        int seq = Shm.getIntVolatile(physmem, e + SEQ_OFFSET);
-        Shm.setIntVolatile(physmem, e + SEQ_OFFSET, seq + 1);
-        Shm.setIntVolatile(physmem, e + STATE_OFFSET, entry.state());
-        Shm.setIntVolatile(physmem, e + OWNER_OFFSET, entry.owner());
-        Shm.setIntVolatile(physmem, e + TARGET_OFFSET, entry.target());
-        Shm.putString(physmem, e + ADDRESS_OFFSET, ADDRESS_CAPACITY, entry.address());
-        Shm.putString(physmem, e + CLASS_OFFSET, CLASS_CAPACITY, entry.deviceClass());
-        Shm.putString(physmem, e + NAME_OFFSET, NAME_CAPACITY, entry.name());
-        Shm.putString(physmem, e + BACKING_OFFSET, BACKING_CAPACITY, entry.backing());
-        Shm.setIntRelease(physmem, e + SEQ_OFFSET, seq + 2);
+        Shm.seqWrite(physmem, e + SEQ_OFFSET, () -> {
+            Shm.setIntVolatile(physmem, e + STATE_OFFSET, entry.state());
+            Shm.setIntVolatile(physmem, e + OWNER_OFFSET, entry.owner());
+            Shm.setIntVolatile(physmem, e + TARGET_OFFSET, entry.target());
+            Shm.putString(physmem, e + ADDRESS_OFFSET, ADDRESS_CAPACITY, entry.address());
+            Shm.putString(physmem, e + CLASS_OFFSET, CLASS_CAPACITY, entry.deviceClass());
+            Shm.putString(physmem, e + NAME_OFFSET, NAME_CAPACITY, entry.name());
+            Shm.putString(physmem, e + BACKING_OFFSET, BACKING_CAPACITY, entry.backing());
+        });
     }
 }

@@ -101,6 +101,31 @@ public final class Shm {
         return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads a record guarded by the sequence lock at {@code seqOffset}: retries while the
+     * writer holds it (odd) or it moved during the read.
+     */
+    public static <T> T seqRead(MemorySegment s, long seqOffset, java.util.function.Supplier<T> read) {
+        while (true) {
+            int before = getIntAcquire(s, seqOffset);
+            if ((before & 1) == 0) {
+                T copy = read.get();
+                if (getIntAcquire(s, seqOffset) == before) {
+                    return copy;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Writes a record guarded by the sequence lock at {@code seqOffset}. Single writer only. */
+    public static void seqWrite(MemorySegment s, long seqOffset, Runnable write) {
+        int seq = getIntVolatile(s, seqOffset);
+        setIntVolatile(s, seqOffset, seq + 1);
+        write.run();
+        setIntRelease(s, seqOffset, seq + 2);
+    }
+
     /** Throws unless {@code value} is a multiple of {@code alignment}. */
     public static void checkAligned(String name, long value, long alignment) {
         if (value % alignment != 0) {
