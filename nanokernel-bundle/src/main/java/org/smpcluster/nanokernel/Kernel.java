@@ -1,6 +1,7 @@
 package org.smpcluster.nanokernel;
 
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.nanokernel.bridge.BridgeTable;
 import org.smpcluster.nanokernel.bridge.Bridges;
 import org.smpcluster.nanokernel.device.DeviceTable;
@@ -27,6 +29,7 @@ import org.smpcluster.nanokernel.layout.HeaderDescriptor;
 import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
 import org.smpcluster.nanokernel.mem.Physmem;
 import org.smpcluster.nanokernel.mem.RegionAllocator;
+import org.smpcluster.nanokernel.mem.Regions;
 import org.smpcluster.nanokernel.portal.Doorbells;
 import org.smpcluster.nanokernel.portal.InterruptThread;
 
@@ -82,6 +85,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final DspServer server;
     private final DspClient client;
     private final Devices devices;
+    private final Regions regions;
     private final InterruptThread irq;
     private final ScheduledExecutorService ticker;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
@@ -102,6 +106,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 table = new BridgeTable(physmem.segment(),
                         new RegionAllocator(ControlArea.SIZE, physmem.size(), ControlArea.PAGE_SIZE));
                 bridges = Bridges.root(physmem.segment(), table, portals, DSP_TIMEOUT);
+                regions = new Regions(ROOT, physmem.segment(), table);
                 devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT);
                 server = new DspServer(physmem.segment(), portals, Map.of(
                         Message.JOIN, this::serveJoin,
@@ -126,6 +131,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 server = null;
                 client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT);
                 bridges = Bridges.joiner(config.vnode(), physmem.segment(), client, portals, DSP_TIMEOUT);
+                regions = new Regions(config.vnode(), physmem.segment(), null);
                 devices = new Devices(config.vnode(), physmem.segment(), null, client, portals, DSP_TIMEOUT);
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_HOTPLUG, (v, hits) -> {
                     devices.onHotplug();
@@ -192,6 +198,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 }
             });
         });
+        portals.raise(ROOT, Portals.VECTOR_VNODE);
         return new byte[0];
     }
 
@@ -199,9 +206,13 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         members.remove(vnode);
         List<String> freed = table.reclaim(vnode);
         List<String> unassigned = devices.reclaim(vnode);
+        long region = VnodeTableDescriptor.regionSize(physmem.segment(), vnode);
+        regions.release(vnode);
         VnodeTableDescriptor.state(physmem.segment(), vnode,
                 why.startsWith("died") ? VnodeTableDescriptor.State.FAILED : VnodeTableDescriptor.State.STOPPED);
-        LOG.log(Level.INFO, "vnode " + vnode + " " + why + "; reclaimed bridges " + freed + ", devices " + unassigned);
+        LOG.log(Level.INFO, "vnode " + vnode + " " + why + "; reclaimed its memory (" + region + " bytes), bridges "
+                + freed + ", devices " + unassigned);
+        portals.raise(ROOT, Portals.VECTOR_VNODE);
     }
 
     @Override
@@ -222,6 +233,24 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     @Override
     public long physmemSize() {
         return physmem.size();
+    }
+
+    @Override
+    public List<VnodeState> vnodes() {
+        MemorySegment m = physmem.segment();
+        List<VnodeState> states = new java.util.ArrayList<>();
+        long now = System.nanoTime();
+        for (int v = 0; v < MAX_VNODES; v++) {
+            states.add(new VnodeState(v, VnodeTableDescriptor.state(m, v).name(), VnodeTableDescriptor.pid(m, v),
+                    now - VnodeTableDescriptor.heartbeat(m, v), VnodeTableDescriptor.joined(m, v),
+                    VnodeTableDescriptor.regionOffset(m, v), VnodeTableDescriptor.regionSize(m, v),
+                    VnodeTableDescriptor.incarnation(m, v)));
+        }
+        return states;
+    }
+
+    public Regions regions() {
+        return regions;
     }
 
     public Bridges bridges() {

@@ -11,6 +11,7 @@ import org.smpcluster.api.nanokernel.BridgeInfo;
 import org.smpcluster.api.nanokernel.DomainInfo;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.nanokernel.layout.ControlArea;
 import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
 
@@ -34,7 +35,7 @@ public final class NanokernelCommands {
 
     @Descriptor("show the physical memory map: the control area, every bridge, the free extents")
     public String mem() {
-        List<Region> map = memoryMap(kernel.bridges().bridges(), kernel.physmemSize());
+        List<Region> map = memoryMap(kernel.bridges().bridges(), kernel.vnodes(), kernel.physmemSize());
         long free = map.stream().filter(r -> r.kind().equals("free")).mapToLong(Region::size).sum();
         long largest = map.stream().filter(r -> r.kind().equals("free")).mapToLong(Region::size).max().orElse(0);
         StringBuilder out = new StringBuilder(String.format("physmem %s, %s in pages of %d bytes%n",
@@ -47,8 +48,8 @@ public final class NanokernelCommands {
         return out.toString();
     }
 
-    /** The control area, the bridges (whole pages) and the free gaps between them, in address order. */
-    static List<Region> memoryMap(List<BridgeInfo> bridges, long physmemSize) {
+    /** The control area, the bridges (whole pages), vnode memory and the free gaps between them, in address order. */
+    static List<Region> memoryMap(List<BridgeInfo> bridges, List<VnodeState> vnodes, long physmemSize) {
         long page = ControlArea.PAGE_SIZE;
         TreeMap<Long, Region> used = new TreeMap<>();
         used.put(0L, new Region(0, ControlArea.SIZE, "control",
@@ -56,6 +57,12 @@ public final class NanokernelCommands {
         for (BridgeInfo b : bridges) {
             long pages = (b.size() + page - 1) / page * page;
             used.put(b.offset(), new Region(b.offset(), pages, "bridge", "'" + b.name() + "' (" + b.scope() + ")"));
+        }
+        for (VnodeState v : vnodes) {
+            if (v.regionSize() > 0) {
+                used.put(v.regionOffset(), new Region(v.regionOffset(), v.regionSize(), "vnode",
+                        "vnode " + v.id() + "'s memory (" + v.state() + ")"));
+            }
         }
         List<Region> map = new ArrayList<>();
         long cursor = 0;
@@ -134,8 +141,8 @@ public final class NanokernelCommands {
     @Descriptor("show the vnode table: id, state, pid, heartbeat age, joined at")
     public String vnodes() {
         MemorySegment physmem = kernel.physmem().segment();
-        StringBuilder out = new StringBuilder(String.format("%-5s %-8s %-8s %-11s %s%n",
-                "VNODE", "STATE", "PID", "HEARTBEAT", "JOINED"));
+        StringBuilder out = new StringBuilder(String.format("%-5s %-8s %-8s %-11s %-12s %-10s %s%n",
+                "VNODE", "STATE", "PID", "HEARTBEAT", "REGION", "SIZE", "JOINED"));
         long now = System.nanoTime();
         for (int v = 0; v < Nanokernel.MAX_VNODES; v++) {
             VnodeTableDescriptor.State state = VnodeTableDescriptor.state(physmem, v);
@@ -143,8 +150,11 @@ public final class NanokernelCommands {
                 continue;
             }
             long age = (now - VnodeTableDescriptor.heartbeat(physmem, v)) / 1_000_000;
-            out.append(String.format("%-5d %-8s %-8d %-11s %s%n", v, state, VnodeTableDescriptor.pid(physmem, v),
-                    age + " ms ago", Instant.ofEpochMilli(VnodeTableDescriptor.joined(physmem, v))));
+            long region = VnodeTableDescriptor.regionSize(physmem, v);
+            out.append(String.format("%-5d %-8s %-8d %-11s %-12s %-10s %s%n", v, state,
+                    VnodeTableDescriptor.pid(physmem, v), age + " ms ago",
+                    region == 0 ? "-" : String.format("0x%x", VnodeTableDescriptor.regionOffset(physmem, v)),
+                    region == 0 ? "-" : size(region), Instant.ofEpochMilli(VnodeTableDescriptor.joined(physmem, v))));
         }
         return out.toString();
     }

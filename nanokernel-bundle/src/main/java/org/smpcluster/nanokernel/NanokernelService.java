@@ -23,6 +23,7 @@ import org.smpcluster.api.nanokernel.DeviceManager;
 import org.smpcluster.api.nanokernel.InterruptHandler;
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.PhysicalMemory;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.device.Devices;
 
@@ -68,6 +69,7 @@ public final class NanokernelService {
             registrations.add(context.registerService(Portals.class, kernel.portals(), identity()));
             registrations.add(context.registerService(InterruptPipeline.class, kernel.pipeline(), identity()));
             registrations.add(context.registerService(DeviceManager.class, kernel.devices(), identity()));
+            registrations.add(context.registerService(PhysicalMemory.class, kernel.regions(), identity()));
             Dictionary<String, Object> deviceCommands = identity();
             deviceCommands.put("osgi.command.scope", "device");
             deviceCommands.put("osgi.command.function", DeviceCommands.FUNCTIONS);

@@ -20,7 +20,7 @@ class NanokernelCommandsTest {
                 new BridgeInfo("wire", Bridge.GLOBAL, c + 8192, 100, Set.of(0, 1), false),
                 new BridgeInfo("console", 1, c, 5000, Set.of(1), true));
 
-        List<Region> map = NanokernelCommands.memoryMap(bridges, c + 16 * 4096);
+        List<Region> map = NanokernelCommands.memoryMap(bridges, List.of(), c + 16 * 4096);
 
         assertEquals(List.of(
                 new Region(0, c, "control", "header, vnode table, bridge directory, doorbells, devices, DSP rings"),

@@ -68,6 +68,11 @@ class NanokernelComponentTest {
             public long physmemSize() {
                 return 256L << 20;
             }
+
+            @Override
+            public List<org.smpcluster.api.nanokernel.VnodeState> vnodes() {
+                return List.of();
+            }
         };
         var status = new NanokernelComponent(vnode).status();
 

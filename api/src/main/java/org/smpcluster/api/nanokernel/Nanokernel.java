@@ -32,4 +32,7 @@ public interface Nanokernel {
 
     /** The size of the physical memory, in bytes. */
     long physmemSize();
+
+    /** The vnode table: every vnode id's entry, in id order. */
+    java.util.List<VnodeState> vnodes();
 }

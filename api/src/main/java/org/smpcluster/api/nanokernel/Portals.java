@@ -26,6 +26,9 @@ public interface Portals {
     /** Transient bridge relocation: freeze, then thaw at the new place. */
     int VECTOR_RELOCATE = 3;
 
+    /** Raised on the root when a vnode joins, leaves or dies (its table entry changed). */
+    int VECTOR_VNODE = 4;
+
     /** The first vector free for drivers; lower ones are the nanokernel's. */
     int FIRST_DRIVER_VECTOR = 16;
 

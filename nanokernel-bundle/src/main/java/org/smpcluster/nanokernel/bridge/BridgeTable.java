@@ -94,6 +94,21 @@ public final class BridgeTable {
         return new Opened(free, offset, size, 0, isTransient);
     }
 
+    /** A contiguous region of {@code size} bytes for vnode memory; returns its offset. */
+    public synchronized long allocateRegion(long size) {
+        return allocator.allocate(size);
+    }
+
+    /** Frees a region from {@link #allocateRegion}. */
+    public synchronized void freeRegion(long offset) {
+        allocator.free(offset);
+    }
+
+    /** The size of the region at {@code offset}, in whole pages. */
+    public synchronized long regionSize(long offset) {
+        return allocator.regionSize(offset);
+    }
+
     /** Vnode {@code requester} drops bridge {@code index}; frees it if it was the last user. */
     public synchronized void close(int requester, int index) {
         Entry e = BridgeDirectoryDescriptor.read(physmem, index);

@@ -102,6 +102,20 @@ public final class VnodeTableDescriptor {
         state(physmem, vnode, State.JOINED);
     }
 
+    public static long regionOffset(MemorySegment physmem, int vnode) {
+        return Shm.getLongVolatile(physmem, entry(vnode) + REGION_OFFSET_OFFSET);
+    }
+
+    public static long regionSize(MemorySegment physmem, int vnode) {
+        return Shm.getLongVolatile(physmem, entry(vnode) + REGION_SIZE_OFFSET);
+    }
+
+    /** Records the vnode's memory region (size 0: none). */
+    public static void region(MemorySegment physmem, int vnode, long offset, long size) {
+        Shm.setLongVolatile(physmem, entry(vnode) + REGION_OFFSET_OFFSET, offset);
+        Shm.setLongVolatile(physmem, entry(vnode) + REGION_SIZE_OFFSET, size);
+    }
+
     public static long heartbeat(MemorySegment physmem, int vnode) {
         return Shm.getLongAcquire(physmem, entry(vnode) + HEARTBEAT_OFFSET);
     }
