@@ -41,6 +41,8 @@ public final class MainShell {
 
     /** Framework property holding the commands to run instead of the interactive shell. */
     public static final String SCRIPT = "smpcluster.script";
+    /** Framework property: commands run once the image is up, before the shell or the script. */
+    public static final String STARTUP = "smpcluster.startup";
     /** Framework property: how long to wait for the image's components, in milliseconds. */
     public static final String READY_TIMEOUT = "smpcluster.ready.timeout.ms";
 
@@ -48,6 +50,7 @@ public final class MainShell {
     static final int COMMAND_FAILED = 1;
     static final int USAGE = 2;
     static final int NOT_READY = 3;
+    static final int STARTUP_FAILED = 4;
 
     private final ServiceRegistration<?> registration;
 
@@ -57,7 +60,8 @@ public final class MainShell {
             @Reference ServiceComponentRuntime scr) {
         String timeout = context.getProperty(READY_TIMEOUT);
         Duration readyTimeout = Duration.ofMillis(timeout == null ? 10_000 : Long.parseLong(timeout.strip()));
-        Callable<Integer> main = new MainThread(context, processor, scr, context.getProperty(SCRIPT), readyTimeout);
+        Callable<Integer> main = new MainThread(context, processor, scr, context.getProperty(STARTUP),
+                context.getProperty(SCRIPT), readyTimeout);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("main.thread", Boolean.TRUE);
         registration = context.registerService(Callable.class, main, props);
@@ -77,7 +81,7 @@ public final class MainShell {
      * {@code Callable<Integer>} off the class's generic interfaces before it will call it.
      */
     private record MainThread(BundleContext context, CommandProcessor processor, ServiceComponentRuntime scr,
-            String script, Duration readyTimeout) implements Callable<Integer> {
+            String startup, String script, Duration readyTimeout) implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             List<String> unready = new Readiness(context, scr).await(readyTimeout);
@@ -90,6 +94,13 @@ public final class MainShell {
             // The process's own descriptors, as Gogo's shell does: once Gogo runs, System.out is
             // its per-thread redirection, and a session writing to it would write to itself.
             PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+            if (startup != null && !startup.isBlank()) {
+                int status = run(processor, startup, out, err);
+                if (status != OK) {
+                    err.println("smpcluster: the startup commands failed; shutting down");
+                    return status == USAGE ? USAGE : STARTUP_FAILED;
+                }
+            }
             return script == null
                     ? interactive(processor, new FileInputStream(FileDescriptor.in), out, err)
                     : run(processor, script, out, err);

@@ -3,7 +3,7 @@
  * and the vnode lifecycle around it. Implemented by {@code org.smpcluster.bootloader}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.smpcluster.api.bootloader;
 
 import org.osgi.annotation.bundle.Export;

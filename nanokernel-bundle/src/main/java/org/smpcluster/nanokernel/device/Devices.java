@@ -192,7 +192,14 @@ public final class Devices implements DeviceManager {
     @Override
     public void assign(String address, int to) {
         DeviceTable t = rootOnly("assign a device");
-        checkRunning(to);
+        if (to < 0 || to >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + to + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
+        }
+        if (to != Nanokernel.ROOT && VnodeTableDescriptor.state(physmem, to) != VnodeTableDescriptor.State.JOINED) {
+            // A vnode being booted: it learns its devices when it joins (the bootloader's step 5).
+            t.assign(address, to);
+            return;
+        }
         CompletableFuture<Void> attached = expect(Message.DEVICE_ATTACHED, address);
         try {
             if (!t.assign(address, to)) {

@@ -1,0 +1,604 @@
+package org.smpcluster.bootloader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.smpcluster.api.bootloader.Bootloader;
+import org.smpcluster.api.bootloader.ClusterConfig;
+import org.smpcluster.api.bootloader.RestartPolicy;
+import org.smpcluster.api.bootloader.VnodeInfo;
+import org.smpcluster.api.bootloader.VnodeSpec;
+import org.smpcluster.api.nanokernel.DeviceManager;
+import org.smpcluster.api.nanokernel.MemoryRegion;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.PhysicalMemory;
+import org.smpcluster.api.nanokernel.VnodeState;
+import org.smpcluster.bootloader.config.ConfigParser;
+import org.smpcluster.bootloader.stub.ImageDescriptor;
+import org.smpcluster.bootloader.stub.VnodeBoot;
+
+/**
+ * The kernel-mode bootloader on the root. Plain Java around the nanokernel's services, so that
+ * {@link KmbComponent} only wires it.
+ *
+ * <p>Booting follows the paper's seven steps; each is timed and reported. The vnode process runs
+ * {@link VnodeBoot} from a directory holding only the stub's classes; everything else it boots
+ * comes from the image in its memory region.
+ */
+public final class Kmb implements Bootloader, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Kmb.class.getName());
+    private static final String STUB_PACKAGE = "org/smpcluster/bootloader/stub";
+
+    /** Settings the component reads from framework properties. */
+    public record Settings(Path image, Duration joinTimeout, Duration hangTimeout, Duration stopTimeout,
+            Path physmemDir, String java, List<String> jvmOptions) {
+    }
+
+    private final Nanokernel nanokernel;
+    private final PhysicalMemory memory;
+    private final DeviceManager devices;
+    private final Settings settings;
+    private final Path stub;
+    private final Object changed = new Object();
+    private final Map<Integer, Managed> vnodes = new TreeMap<>();
+    private final ExecutorService restarts = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("kmb-restart").unstarted(r));
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("kmb-watchdog").unstarted(r));
+    private volatile byte[] imageBytes;
+    private volatile String imageDigest;
+    private volatile boolean closing;
+
+    /** One vnode the bootloader booted. Guarded by {@code vnodes}. */
+    private static final class Managed {
+        VnodeSpec spec;
+        Process process;
+        long startedNanos;
+        int restarts;
+        String state = VnodeState.BOOTING;
+        boolean stopping;
+        long regionOffset;
+        long regionSize;
+    }
+
+    public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
+            Bundle self) {
+        this.nanokernel = nanokernel;
+        this.memory = memory;
+        this.devices = devices;
+        this.settings = settings;
+        this.stub = extractStub(self);
+        long period = Math.max(50, settings.hangTimeout().toMillis() / 4);
+        watchdog.scheduleAtFixedRate(this::checkHeartbeats, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The vnode table changed (a join, a leave, a death): wake whoever waits on it. */
+    public void vnodeTableChanged() {
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+    }
+
+    @Override
+    public VnodeInfo boot(VnodeSpec spec, Consumer<String> progress) {
+        requireRoot();
+        if (spec.id() <= Nanokernel.ROOT || spec.id() >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode id " + spec.id() + " is outside 1.." + (Nanokernel.MAX_VNODES - 1)
+                    + " (0 is the root)");
+        }
+        List<Integer> host = Cpus.online();
+        for (int cpu : spec.cpus()) {
+            if (!host.contains(cpu)) {
+                throw new IllegalArgumentException("CPU " + cpu + " is not online here (online: " + host + ")");
+            }
+        }
+        if (spec.cpus().isEmpty()) {
+            throw new IllegalArgumentException("vnode " + spec.id() + " needs at least one CPU");
+        }
+        if (spec.memory() < ConfigParser.MIN_VNODE_MEMORY) {
+            throw new IllegalArgumentException("vnode " + spec.id() + " needs at least "
+                    + (ConfigParser.MIN_VNODE_MEMORY >> 20) + "m of memory, asked " + spec.memory());
+        }
+        Managed m;
+        synchronized (vnodes) {
+            m = vnodes.get(spec.id());
+            if (m != null && m.process != null && m.process.isAlive()) {
+                throw new IllegalStateException("vnode " + spec.id() + " is running (pid " + m.process.pid()
+                        + "); stop it first, or restart it");
+            }
+            if (m == null) {
+                m = new Managed();
+                vnodes.put(spec.id(), m);
+            }
+            m.spec = spec;
+            m.stopping = false;
+            m.state = VnodeState.BOOTING;
+        }
+        return start(m, progress);
+    }
+
+    private VnodeInfo start(Managed m, Consumer<String> progress) {
+        VnodeSpec spec = m.spec;
+        long begin = System.nanoTime();
+        Steps steps = new Steps(spec.id(), progress);
+        byte[] image = image();
+
+        MemoryRegion region = steps.run(1, "ask the nanokernel for a contiguous region of " + mib(spec.memory()),
+                () -> memory.allocate(spec.id(), spec.memory()));
+        MemoryRegion.Mapping mapping = steps.run(2, "map the region at 0x" + Long.toHexString(region.offset()),
+                region::map);
+        Process process = null;
+        try {
+            String params = params(spec, region);
+            steps.run(3, "copy the kernel image (" + mib(image.length) + ") and the boot parameters",
+                    () -> {
+                        ImageDescriptor.write(mapping.segment(), params, image, imageDigest);
+                        return null;
+                    });
+            steps.run(4, "mark the region as an image", () -> {
+                ImageDescriptor.markImage(mapping.segment());
+                return null;
+            });
+            steps.run(5, "give it its devices " + (spec.devices().isEmpty() ? "(none)" : spec.devices()), () -> {
+                for (String address : spec.devices()) {
+                    devices.assign(address, spec.id());
+                }
+                return null;
+            });
+            process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
+                    () -> launch(spec, region));
+            synchronized (vnodes) {
+                m.process = process;
+                m.startedNanos = System.nanoTime();
+                m.regionOffset = region.offset();
+                m.regionSize = region.size();
+            }
+        } catch (RuntimeException e) {
+            mapping.close();
+            region.free();
+            synchronized (vnodes) {
+                m.state = VnodeState.FAILED;
+            }
+            throw e;
+        }
+        steps.run(7, "unmap the region", () -> {
+            mapping.close();
+            return null;
+        });
+        Process started = process;
+        started.onExit().thenRun(() -> exited(m, started));
+        try {
+            awaitJoin(spec.id(), started);
+        } catch (RuntimeException e) {
+            started.destroyForcibly();
+            throw e;
+        }
+        synchronized (vnodes) {
+            if (m.process == started) {
+                m.state = VnodeState.JOINED;
+            }
+        }
+        progress.accept(String.format("vnode %d: joined, pid %d, %.1f ms from step 1", spec.id(), started.pid(),
+                (System.nanoTime() - begin) / 1e6));
+        return info(spec.id());
+    }
+
+    private String params(VnodeSpec spec, MemoryRegion region) {
+        return String.join("\n",
+                "smpcluster.cluster=" + nanokernel.clusterName(),
+                "smpcluster.vnode=" + spec.id(),
+                "smpcluster.physmem.dir=" + settings.physmemDir(),
+                "smpcluster.cpus=" + spec.cpus().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                "smpcluster.boot.cpu=" + spec.cpus().get(0),
+                "smpcluster.memory.offset=" + region.offset(),
+                "smpcluster.memory.size=" + region.size(),
+                "smpcluster.devices=" + String.join(",", spec.devices()),
+                "smpcluster.boot.verbose=true",
+                "") ;
+    }
+
+    private Process launch(VnodeSpec spec, MemoryRegion region) {
+        String cpus = spec.cpus().stream().map(String::valueOf).collect(Collectors.joining(","));
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus, settings.java(),
+                "-Xmx" + heapMib(spec) + "m",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
+        command.addAll(settings.jvmOptions());
+        command.addAll(List.of("-cp", stub.toString(), VnodeBoot.class.getName(),
+                Path.of(nanokernel.physmemPath()).toString(),
+                Long.toString(region.offset()), Long.toString(region.size())));
+        Path log = stub.resolve("vnode-" + spec.id() + ".log");
+        try {
+            return new ProcessBuilder(command)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start vnode " + spec.id() + ": " + command, e);
+        }
+    }
+
+    private static long heapMib(VnodeSpec spec) {
+        return Math.max(16, spec.memory() * 3 / 4 >> 20);
+    }
+
+    /** Waits until vnode {@code id} has joined with {@code process}, or the process ends, or time runs out. */
+    private void awaitJoin(int id, Process process) {
+        long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+        while (true) {
+            VnodeState s = nanokernel.vnodes().get(id);
+            if (s.state().equals(VnodeState.JOINED) && s.pid() == process.pid()) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("vnode " + id + " exited with status " + process.exitValue()
+                        + " before it joined; its output:\n" + tail(id));
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("vnode " + id + " did not join within "
+                        + settings.joinTimeout().toMillis() + " ms; its output:\n" + tail(id));
+            }
+            synchronized (changed) {
+                try {
+                    // Woken by VECTOR_VNODE; the bound only covers a process that dies silently.
+                    changed.wait(Math.max(1, Math.min(left / 1_000_000, 20)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted waiting for vnode " + id + " to join", e);
+                }
+            }
+        }
+    }
+
+    /** A vnode process ended: stopped on purpose, or failed (then perhaps restarted). */
+    private void exited(Managed m, Process process) {
+        int id;
+        boolean restart;
+        synchronized (vnodes) {
+            if (m.process != process) {
+                return; // an older incarnation
+            }
+            id = m.spec.id();
+            // Only a vnode that ran is restarted: one that never joined would fail the same way again.
+            boolean ran = m.state.equals(VnodeState.JOINED) || m.state.equals("HUNG");
+            if (m.stopping || closing) {
+                m.state = VnodeState.STOPPED;
+                restart = false;
+            } else {
+                m.state = VnodeState.FAILED;
+                restart = ran && m.spec.restart().allows(m.restarts);
+            }
+        }
+        vnodeTableChanged();
+        if (!restart) {
+            LOG.log(Level.INFO, "vnode " + id + " ended (" + m.state + ", exit " + process.exitValue() + ")");
+            return;
+        }
+        LOG.log(Level.WARNING, "vnode " + id + " failed (pid " + process.pid() + ", exit " + process.exitValue()
+                + "); restarting it (" + m.spec.restart() + ")");
+        restarts.execute(() -> {
+            try {
+                awaitReclaimed(id);
+                synchronized (vnodes) {
+                    if (m.stopping || closing) {
+                        return;
+                    }
+                    m.restarts++;
+                    m.state = VnodeState.BOOTING;
+                }
+                start(m, line -> LOG.log(Level.INFO, line));
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "vnode " + id + " could not be restarted", e);
+            }
+        });
+    }
+
+    /** Waits until the nanokernel has processed the death (memory, bridges, devices reclaimed). */
+    private void awaitReclaimed(int id) {
+        long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+        while (nanokernel.vnodes().get(id).state().equals(VnodeState.JOINED)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the nanokernel did not reclaim vnode " + id + " in time");
+            }
+            synchronized (changed) {
+                try {
+                    changed.wait(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The watchdog: a joined vnode whose heartbeat is older than the hang timeout is hung. */
+    private void checkHeartbeats() {
+        List<VnodeState> table;
+        try {
+            table = nanokernel.vnodes();
+        } catch (RuntimeException e) {
+            return; // the nanokernel is going away
+        }
+        synchronized (vnodes) {
+            for (Map.Entry<Integer, Managed> e : vnodes.entrySet()) {
+                Managed m = e.getValue();
+                VnodeState s = table.get(e.getKey());
+                if (m.process != null && m.process.isAlive() && !m.stopping && s.state().equals(VnodeState.JOINED)
+                        && s.pid() == m.process.pid() && s.heartbeatAgeNanos() > settings.hangTimeout().toNanos()) {
+                    LOG.log(Level.WARNING, "vnode " + e.getKey() + " is hung: no heartbeat for "
+                            + s.heartbeatAgeNanos() / 1_000_000 + " ms; killing pid " + m.process.pid());
+                    m.state = "HUNG";
+                    m.process.destroyForcibly(); // its exit marks it failed and restarts it
+                }
+            }
+        }
+    }
+
+    @Override
+    public List<VnodeInfo> boot(ClusterConfig config, Consumer<String> progress) {
+        requireRoot();
+        if (!config.name().equals(nanokernel.clusterName())) {
+            throw new IllegalArgumentException("the configuration names cluster '" + config.name()
+                    + "' but this root runs cluster '" + nanokernel.clusterName()
+                    + "'; start the root with --cluster " + config.name());
+        }
+        if (config.physmem() > nanokernel.physmemSize()) {
+            throw new IllegalArgumentException("the configuration asks for " + mib(config.physmem())
+                    + " of physical memory, this root has " + mib(nanokernel.physmemSize()));
+        }
+        for (ClusterConfig.DeviceSpec d : config.devices()) {
+            if (devices.devices().stream().noneMatch(existing -> existing.address().equals(d.address()))) {
+                devices.add(d.address(), d.deviceClass(), d.name(), d.backing());
+            }
+        }
+        List<VnodeInfo> booted = new ArrayList<>();
+        for (VnodeSpec spec : config.vnodes()) {
+            if (spec.id() == Nanokernel.ROOT) {
+                Cpus.pinProcess(ProcessHandle.current().pid(), spec.cpus());
+                for (String address : spec.devices()) {
+                    devices.assign(address, Nanokernel.ROOT);
+                }
+                progress.accept("vnode 0: the root, pinned to CPUs " + spec.cpus());
+                continue;
+            }
+            booted.add(boot(spec, progress));
+        }
+        return booted;
+    }
+
+    @Override
+    public void stop(int id) {
+        Managed m;
+        synchronized (vnodes) {
+            m = vnodes.get(id);
+            if (m == null || m.process == null) {
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; vnodes: "
+                        + vnodes.keySet());
+            }
+            m.stopping = true;
+        }
+        terminate(m.process);
+    }
+
+    private void terminate(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy(); // SIGTERM: the vnode leaves the cluster in its shutdown hook
+        try {
+            if (!process.waitFor(settings.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(settings.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public VnodeInfo restart(int id, Consumer<String> progress) {
+        Managed m;
+        synchronized (vnodes) {
+            m = vnodes.get(id);
+            if (m == null) {
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader");
+            }
+        }
+        if (m.process != null && m.process.isAlive()) {
+            stop(id);
+        }
+        awaitReclaimed(id);
+        return boot(m.spec, progress);
+    }
+
+    @Override
+    public List<VnodeInfo> vnodes() {
+        List<Integer> ids;
+        synchronized (vnodes) {
+            ids = List.copyOf(vnodes.keySet());
+        }
+        return ids.stream().map(this::info).toList();
+    }
+
+    private VnodeInfo info(int id) {
+        synchronized (vnodes) {
+            Managed m = vnodes.get(id);
+            Process p = m.process;
+            boolean alive = p != null && p.isAlive();
+            return new VnodeInfo(id, m.state, m.spec.cpus(), m.regionOffset, m.regionSize, m.spec.devices(),
+                    p == null ? 0 : p.pid(), alive ? (System.nanoTime() - m.startedNanos) / 1_000_000 : 0,
+                    imageDigest == null ? "-" : imageDigest, m.restarts);
+        }
+    }
+
+    @Override
+    public ClusterConfig check(Path file) {
+        try {
+            return ConfigParser.parse(file.toString(), Files.readString(file), new java.util.TreeSet<>(Cpus.online()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the cluster configuration " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The default cluster for this machine: the root on the first CPU, vnode 1 on the next. */
+    public ClusterConfig defaultConfig() {
+        List<Integer> cpus = Cpus.online();
+        boolean share = cpus.size() < 2;
+        int second = share ? cpus.get(0) : cpus.get(1);
+        return new ClusterConfig(nanokernel.clusterName(), nanokernel.physmemSize(), share,
+                List.of(new VnodeSpec(0, List.of(cpus.get(0)), 0, List.of(), RestartPolicy.NEVER),
+                        new VnodeSpec(1, List.of(second), 64L << 20, List.of(), RestartPolicy.ALWAYS)),
+                List.of(), List.of());
+    }
+
+    public Path stubDirectory() {
+        return stub;
+    }
+
+    public String imageDigest() {
+        image();
+        return imageDigest;
+    }
+
+    /** The vnode's recent output (its log), for people. */
+    public String tail(int id) {
+        Path log = stub.resolve("vnode-" + id + ".log");
+        try {
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private void requireRoot() {
+        if (!nanokernel.isRoot()) {
+            throw new IllegalStateException("the bootloader boots vnodes from the root; this is vnode "
+                    + nanokernel.vnodeId());
+        }
+    }
+
+    private byte[] image() {
+        if (imageBytes == null) {
+            synchronized (this) {
+                if (imageBytes == null) {
+                    if (settings.image() == null) {
+                        throw new IllegalStateException("no kernel image to boot vnodes from: start the root from the "
+                                + "image jar (./smpcluster) or set -Dsmpcluster.image=PATH");
+                    }
+                    try {
+                        byte[] bytes = Files.readAllBytes(settings.image());
+                        imageDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                        imageBytes = bytes;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read the kernel image " + settings.image(), e);
+                    } catch (NoSuchAlgorithmException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }
+        return imageBytes;
+    }
+
+    /** Copies the stub's classes out of this bundle into a directory of their own. */
+    private static Path extractStub(Bundle self) {
+        try {
+            Path dir = Files.createTempDirectory("smpcluster-kmb-");
+            Enumeration<URL> classes = self.findEntries(STUB_PACKAGE, "*.class", false);
+            if (classes == null) {
+                throw new IllegalStateException("the bootloader bundle has no boot stub under " + STUB_PACKAGE);
+            }
+            Path pkg = Files.createDirectories(dir.resolve(STUB_PACKAGE));
+            while (classes.hasMoreElements()) {
+                URL url = classes.nextElement();
+                String name = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
+                try (InputStream in = url.openStream()) {
+                    Files.copy(in, pkg.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lay out the boot stub", e);
+        }
+    }
+
+    /** Stops every vnode (the root is shutting down) and removes the stub. */
+    @Override
+    public void close() {
+        closing = true;
+        watchdog.shutdownNow();
+        restarts.shutdownNow();
+        List<Managed> all;
+        synchronized (vnodes) {
+            all = new ArrayList<>(vnodes.values());
+            all.forEach(m -> m.stopping = true);
+        }
+        all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
+        all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
+        try (Stream<Path> paths = Files.walk(stub)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the boot stub " + stub, e);
+        }
+    }
+
+    static String mib(long bytes) {
+        return bytes >= (1 << 20) && bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB"
+                : String.format("%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** Runs and times the steps of one boot. */
+    private static final class Steps {
+        private final int vnode;
+        private final Consumer<String> progress;
+
+        Steps(int vnode, Consumer<String> progress) {
+            this.vnode = vnode;
+            this.progress = progress;
+        }
+
+        <T> T run(int step, String what, java.util.function.Supplier<T> action) {
+            long start = System.nanoTime();
+            try {
+                T result = action.get();
+                progress.accept(String.format("vnode %d: step %d/7 %-70s %7.2f ms", vnode, step, what,
+                        (System.nanoTime() - start) / 1e6));
+                return result;
+            } catch (RuntimeException e) {
+                progress.accept(String.format("vnode %d: step %d/7 %s FAILED: %s", vnode, step, what, e.getMessage()));
+                throw e;
+            }
+        }
+    }
+}

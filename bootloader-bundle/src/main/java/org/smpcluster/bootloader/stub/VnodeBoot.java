@@ -1,0 +1,222 @@
+package org.smpcluster.bootloader.stub;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * The boot stub of a vnode process (the last of the paper's KMB steps happens here): maps the
+ * vnode's memory region, checks that it holds a whole kernel image whose digest matches, takes
+ * the boot parameters from it, and starts the OSGi framework and the image's bundles from the
+ * image bytes in the region. Nothing is read from a file but the physical memory itself.
+ *
+ * <p>Plain JDK code, started as {@code java -cp STUB org.smpcluster.bootloader.stub.VnodeBoot
+ * PHYSMEM OFFSET SIZE}; the framework's classes come from the image through
+ * {@link InMemoryJarLoader}, so they are reached by reflection.
+ */
+public final class VnodeBoot {
+
+    private static boolean VERBOSE;
+
+    private VnodeBoot() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            boot(args);
+        } catch (Throwable t) {
+            // The framework's threads are not daemons: without an exit a failed boot would linger.
+            System.err.println("vnode boot failed:");
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void boot(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: VnodeBoot PHYSMEM OFFSET SIZE  (started by the smpcluster bootloader)");
+            System.exit(2);
+        }
+        long start = System.nanoTime();
+        byte[] image;
+        String params;
+        String digest;
+        try (Arena arena = Arena.ofConfined();
+                FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ)) {
+            MemorySegment region = channel.map(FileChannel.MapMode.READ_ONLY, Long.parseLong(args[1]),
+                    Long.parseLong(args[2]), arena);
+            String problem = ImageDescriptor.check(region);
+            if (problem != null) {
+                fail(problem);
+            }
+            params = ImageDescriptor.params(region);
+            image = ImageDescriptor.image(region);
+            digest = ImageDescriptor.digest(region);
+        }
+        VERBOSE = params.contains("smpcluster.boot.verbose=true");
+        trace(start, "image copied out of the region");
+        String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+        if (!actual.equals(digest)) {
+            fail("the image in the region is corrupt: SHA-256 " + actual + ", the bootloader wrote " + digest);
+        }
+        trace(start, "image digest checked");
+        Properties boot = new Properties();
+        boot.load(new StringReader(params));
+        boot.setProperty("smpcluster.image.sha256", digest);
+        boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
+        Path storage = Files.createTempDirectory("smpcluster-vnode-" + boot.getProperty("smpcluster.vnode", "x") + "-");
+        try {
+            Map<String, byte[]> entries = InMemoryJarLoader.unzip(image);
+            trace(start, "image unpacked");
+            run(entries, boot, storage, start);
+        } finally {
+            delete(storage);
+        }
+        System.exit(0);
+    }
+
+    private static void run(Map<String, byte[]> image, Properties boot, Path storage, long start) throws Exception {
+        Properties launch = new Properties();
+        launch.load(new ByteArrayInputStream(required(image, "launcher.properties")));
+        String framework = image.keySet().stream().filter(n -> n.startsWith("jar/org.apache.felix.framework-"))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no Felix framework in the image"));
+        ClassLoader loader = new InMemoryJarLoader("image-framework", image.get(framework),
+                VnodeBoot.class.getClassLoader());
+
+        Map<String, String> config = new HashMap<>();
+        launch.forEach((k, v) -> {
+            if (!((String) k).startsWith("launch.")) {
+                config.put((String) k, (String) v);
+            }
+        });
+        boot.forEach((k, v) -> config.put((String) k, (String) v));
+        config.put("org.osgi.framework.storage", storage.toString());
+        config.put("org.osgi.framework.storage.clean", "onFirstInit");
+
+        Object felix = loader.loadClass("org.apache.felix.framework.Felix").getConstructor(Map.class)
+                .newInstance(config);
+        trace(start, "framework created");
+        call(felix, "init");
+        // From here a SIGTERM (the bootloader's stop) stops the framework, so the vnode leaves
+        // the cluster cleanly even while it is still starting.
+        Thread stopper = new Thread(() -> {
+            try {
+                call(felix, "stop");
+                felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 10_000L);
+            } catch (ReflectiveOperationException e) {
+                // the JVM is going down anyway
+            }
+        }, "vnode-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        trace(start, "framework initialized");
+        Object context = call(felix, "getBundleContext");
+        // The framework's classes are not public; its interfaces are: call through them.
+        Class<?> contextType = loader.loadClass("org.osgi.framework.BundleContext");
+        Class<?> bundleType = loader.loadClass("org.osgi.framework.Bundle");
+        Class<?> startLevel = loader.loadClass("org.osgi.framework.startlevel.BundleStartLevel");
+        Method install = contextType.getMethod("installBundle", String.class, InputStream.class);
+        Method adapt = bundleType.getMethod("adapt", Class.class);
+        Method setStartLevel = startLevel.getMethod("setStartLevel", int.class);
+        Method headers = bundleType.getMethod("getHeaders");
+        Method startBundle = bundleType.getMethod("start");
+        List<String> files = split(launch.getProperty("launch.bundles"));
+        List<String> attrs = split(launch.getProperty("launch.runbundles.attrs"));
+        List<Object> bundles = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Object bundle = install.invoke(context, "image:" + files.get(i),
+                    new ByteArrayInputStream(required(image, files.get(i))));
+            int level = startLevel(i < attrs.size() ? attrs.get(i) : "");
+            if (level > 0) {
+                setStartLevel.invoke(adapt.invoke(bundle, startLevel), level);
+            }
+            bundles.add(bundle);
+        }
+        for (Object bundle : bundles) {
+            Object host = ((java.util.Dictionary<?, ?>) headers.invoke(bundle)).get("Fragment-Host");
+            if (host == null) {
+                startBundle.invoke(bundle); // persistently: it starts when the framework reaches its level
+            }
+        }
+        trace(start, "bundles installed");
+        call(felix, "start");
+        trace(start, "framework started");
+        felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 0L);
+    }
+
+    /** With -Dsmpcluster.boot.verbose=true: how long since the stub started, for the boot timeline. */
+    private static void trace(long start, String what) {
+        if (VERBOSE) {
+            System.err.printf("vnode %s: %s at %.1f ms%n", System.getProperty("smpcluster.vnode"), what,
+                    (System.nanoTime() - start) / 1e6);
+        }
+    }
+
+    private static Object call(Object target, String method) throws ReflectiveOperationException {
+        try {
+            return target.getClass().getMethod(method).invoke(target);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private static byte[] required(Map<String, byte[]> image, String name) {
+        byte[] bytes = image.get(name);
+        if (bytes == null) {
+            throw new IllegalStateException("the kernel image has no " + name);
+        }
+        return bytes;
+    }
+
+    private static int startLevel(String attrs) {
+        for (String part : attrs.split(";")) {
+            String p = part.strip();
+            if (p.startsWith("startlevel=")) {
+                return Integer.parseInt(p.substring("startlevel=".length()));
+            }
+        }
+        return 0;
+    }
+
+    private static List<String> split(String list) {
+        return list == null ? List.of()
+                : Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static void fail(String why) {
+        System.err.println("vnode boot: " + why);
+        System.exit(1);
+    }
+
+    private static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
