@@ -258,12 +258,12 @@ public final class Kmb implements Bootloader, AutoCloseable {
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("vnode " + id + " exited with status " + process.exitValue()
-                        + " before it joined; its output:\n" + tail(id));
+                        + " before it joined; its output:\n" + log(id));
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new IllegalStateException("vnode " + id + " did not join within "
-                        + settings.joinTimeout().toMillis() + " ms; its output:\n" + tail(id));
+                        + settings.joinTimeout().toMillis() + " ms; its output:\n" + log(id));
             }
             synchronized (changed) {
                 try {
@@ -488,8 +488,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
         return imageDigest;
     }
 
-    /** The vnode's recent output (its log), for people. */
-    public String tail(int id) {
+    @Override
+    public String log(int id) {
         Path log = stub.resolve("vnode-" + id + ".log");
         try {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();

@@ -95,7 +95,7 @@ public final class KmbCommands {
 
     @Descriptor("show a vnode's recent output")
     public String log(@Descriptor("vnode id") int id) {
-        return kmb.tail(id);
+        return kmb.log(id);
     }
 
     @Descriptor("debug a vnode from the root: its threads and stacks, and its nanokernel state")

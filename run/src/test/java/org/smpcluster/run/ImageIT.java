@@ -3,11 +3,6 @@ package org.smpcluster.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -78,18 +73,7 @@ public class ImageIT {
 
     @Configuration
     public Option[] config() {
-        List<Option> options = new ArrayList<>();
-        for (KernelImage.ImageBundle b : KernelImage.extractRunBundles(Path.of("target", "image-bundles"))) {
-            options.add(bundle(b.file().toUri().toString()).startLevel(b.startLevel()));
-        }
-        options.add(frameworkStartLevel(KernelImage.beginningStartLevel()));
-        // The image's Gogo shell would read the test JVM's stdin, see EOF and stop the framework.
-        options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown --quiet"));
-        // Its own cluster: a developer's running cluster must not be in the way.
-        options.add(frameworkProperty("smpcluster.cluster").value(CLUSTER));
-        options.add(frameworkProperty("smpcluster.physmem.size").value("16m"));
-        options.add(junitBundles());
-        return options(options.toArray(Option[]::new));
+        return ImageOptions.root(CLUSTER, "16m").toArray(Option[]::new);
     }
 
     @Test

@@ -34,9 +34,11 @@ class SmpclusterCommandIT {
     private final String cluster = "cmdit-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
 
     @AfterEach
-    void removeLeftPhysmem() throws IOException {
-        // The root removes its file when it shuts down; a killed one cannot.
-        Files.deleteIfExists(Path.of("/dev/shm", "smpcluster-" + cluster));
+    void removeLeftovers() throws IOException {
+        // The root stops its vnodes and removes its file when it shuts down; a killed one cannot.
+        String physmem = "/dev/shm/smpcluster-" + cluster;
+        vnodeProcesses(physmem).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        Files.deleteIfExists(Path.of(physmem));
     }
 
     record Run(int exit, String out, String err) {
@@ -113,10 +115,32 @@ class SmpclusterCommandIT {
         assertTrue(bad.err().contains("unknown argument '--frobnicate'"), bad::toString);
     }
 
+    @Test
+    void shouldBootTheDefaultClusterAndLeaveNoProcessOrFileBehind() throws Exception {
+        Run run = smpcluster(null, "--no-build", "--with-vnodes", "-c", "kmb:list");
+
+        assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.out().contains("vnode 1: joined"), run::toString);
+        assertTrue(run.out().lines().anyMatch(l -> l.matches("1\\s+JOINED\\s+1\\s+.*")), run.out());
+        String physmem = "/dev/shm/smpcluster-" + cluster;
+        assertTrue(!Files.exists(Path.of(physmem)), "the root removed " + physmem);
+        assertEquals(List.of(), vnodeProcesses(physmem), "vnode processes left behind");
+    }
+
+    /** Processes whose command line names this physmem file: vnodes of the test's cluster. */
+    static List<Long> vnodeProcesses(String physmem) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(physmem)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
     /** Runs ./smpcluster with the given stdin (null: none), killing it at the deadline. */
     private Run smpcluster(String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "--cluster", cluster));
-        command.addAll(List.of(args));
+        if (!List.of(args).contains("--with-vnodes")) {
+            command.add("--no-vnodes"); // the shell's behaviour does not need vnodes; booting them costs seconds
+        }
+        command.addAll(List.of(args).stream().filter(a -> !a.equals("--with-vnodes")).toList());
         Path in = tmp.resolve("stdin");
         Files.writeString(in, stdin == null ? "" : stdin);
         Path out = tmp.resolve("stdout");

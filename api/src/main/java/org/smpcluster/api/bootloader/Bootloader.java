@@ -32,6 +32,9 @@ public interface Bootloader {
     /** Stops a vnode if it runs and boots it again with the same spec. */
     VnodeInfo restart(int vnode, Consumer<String> progress);
 
+    /** The recent output of vnode {@code vnode}'s process (its last lines), for people and tests. */
+    String log(int vnode);
+
     /** The vnodes this bootloader knows: booted, running, failed or stopped. */
     List<VnodeInfo> vnodes();
 

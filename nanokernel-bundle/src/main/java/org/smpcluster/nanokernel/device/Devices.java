@@ -105,6 +105,7 @@ public final class Devices implements DeviceManager {
             if (!now.containsKey(gone.address())) {
                 plugged.remove(gone.address());
                 listener.unplugged(gone);
+                LOG.log(Level.INFO, "vnode " + vnode + ": device " + gone.address() + " unplugged");
                 acknowledge(Message.DEVICE_RELEASED, gone.address());
             }
         }
@@ -112,6 +113,8 @@ public final class Devices implements DeviceManager {
             if (!plugged.containsKey(d.address())) {
                 plugged.put(d.address(), d);
                 listener.plugged(d);
+                LOG.log(Level.INFO, "vnode " + vnode + ": device " + d.address() + " (" + d.deviceClass() + " '"
+                        + d.name() + "') plugged");
                 acknowledge(Message.DEVICE_ATTACHED, d.address());
             }
         }
