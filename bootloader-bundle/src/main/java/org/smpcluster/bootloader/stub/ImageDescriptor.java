@@ -28,7 +28,9 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |            Image SHA-256, hex, ASCII (64 bytes)               |  32
  *  +---------------------------------------------------------------+
- *  |                     (reserved to 4096)                        |  96
+ *  |          Image CRC-32, checked by the stub (8 bytes)          |  96
+ *  +---------------------------------------------------------------+
+ *  |                     (reserved to 4096)                        | 104
  *  +---------------------------------------------------------------+
  *  |      Boot parameters: UTF-8 "key=value" lines                 | 4096
  *  +---------------------------------------------------------------+
@@ -51,6 +53,7 @@ public final class ImageDescriptor {
     public static final int IMAGE_LENGTH_OFFSET = 24;
     public static final int DIGEST_OFFSET = 32;
     public static final int DIGEST_LENGTH = 64;
+    public static final int CRC_OFFSET = 96;
     public static final int PARAMS_OFFSET = 4096;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -82,6 +85,7 @@ public final class ImageDescriptor {
         region.set(ValueLayout.JAVA_LONG, IMAGE_LENGTH_OFFSET, image.length);
         MemorySegment.copy(digest.getBytes(StandardCharsets.US_ASCII), 0, region, ValueLayout.JAVA_BYTE,
                 DIGEST_OFFSET, DIGEST_LENGTH);
+        region.set(ValueLayout.JAVA_LONG, CRC_OFFSET, crc(image));
         MemorySegment.copy(p, 0, region, ValueLayout.JAVA_BYTE, PARAMS_OFFSET, p.length);
         MemorySegment.copy(image, 0, region, ValueLayout.JAVA_BYTE, imageOffset(p.length), image.length);
     }
@@ -116,6 +120,21 @@ public final class ImageDescriptor {
         long params = region.get(ValueLayout.JAVA_LONG, PARAMS_LENGTH_OFFSET);
         long length = region.get(ValueLayout.JAVA_LONG, IMAGE_LENGTH_OFFSET);
         return region.asSlice(imageOffset(params), length).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * The stub's integrity check. CRC-32 rather than the SHA-256 the listing shows: the JDK computes it
+     * natively, tens of times faster in a JVM that has just started, and it guards against a
+     * torn or stray write, which is what can happen to a region.
+     */
+    public static long crc(byte[] image) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(image);
+        return crc.getValue();
+    }
+
+    public static long crc(MemorySegment region) {
+        return region.get(ValueLayout.JAVA_LONG, CRC_OFFSET);
     }
 
     public static String digest(MemorySegment region) {

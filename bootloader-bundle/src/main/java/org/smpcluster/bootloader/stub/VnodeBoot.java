@@ -12,12 +12,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -60,6 +58,7 @@ public final class VnodeBoot {
         byte[] image;
         String params;
         String digest;
+        long crc;
         try (Arena arena = Arena.ofConfined();
                 FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ)) {
             MemorySegment region = channel.map(FileChannel.MapMode.READ_ONLY, Long.parseLong(args[1]),
@@ -71,12 +70,14 @@ public final class VnodeBoot {
             params = ImageDescriptor.params(region);
             image = ImageDescriptor.image(region);
             digest = ImageDescriptor.digest(region);
+            crc = ImageDescriptor.crc(region);
         }
         VERBOSE = params.contains("smpcluster.boot.verbose=true");
         trace(start, "image copied out of the region");
-        String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
-        if (!actual.equals(digest)) {
-            fail("the image in the region is corrupt: SHA-256 " + actual + ", the bootloader wrote " + digest);
+        long actual = ImageDescriptor.crc(image);
+        if (actual != crc) {
+            fail("the image in the region is corrupt: CRC-32 " + Long.toHexString(actual) + ", the bootloader wrote "
+                    + Long.toHexString(crc));
         }
         trace(start, "image digest checked");
         Properties boot = new Properties();
