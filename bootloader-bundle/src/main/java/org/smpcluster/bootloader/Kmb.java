@@ -84,6 +84,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         boolean stopping;
         long regionOffset;
         long regionSize;
+        long[] lastBoot;
     }
 
     public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
@@ -146,7 +147,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         VnodeSpec spec = m.spec;
         long begin = System.nanoTime();
         Steps steps = new Steps(spec.id(), progress);
-        byte[] image = image();
+        byte[] image = imageBytes();
 
         MemoryRegion region = steps.run(1, "ask the nanokernel for a contiguous region of " + mib(spec.memory()),
                 () -> memory.allocate(spec.id(), spec.memory()));
@@ -198,9 +199,11 @@ public final class Kmb implements Bootloader, AutoCloseable {
             started.destroyForcibly();
             throw e;
         }
+        steps.nanos[0] = System.nanoTime() - begin;
         synchronized (vnodes) {
             if (m.process == started) {
                 m.state = VnodeState.JOINED;
+                m.lastBoot = steps.nanos.clone();
             }
         }
         progress.accept(String.format("vnode %d: joined, pid %d, %.1f ms from step 1", spec.id(), started.pid(),
@@ -484,8 +487,20 @@ public final class Kmb implements Bootloader, AutoCloseable {
     }
 
     public String imageDigest() {
-        image();
+        imageBytes();
         return imageDigest;
+    }
+
+    /** The last boot of vnode {@code id}: nanoseconds of steps 1..7, and [0] from step 1 to joined. */
+    public long[] lastBoot(int id) {
+        synchronized (vnodes) {
+            Managed m = vnodes.get(id);
+            return m == null || m.lastBoot == null ? null : m.lastBoot.clone();
+        }
+    }
+
+    public Path image() {
+        return settings.image();
     }
 
     @Override
@@ -506,7 +521,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
     }
 
-    private byte[] image() {
+    private byte[] imageBytes() {
         if (imageBytes == null) {
             synchronized (this) {
                 if (imageBytes == null) {
@@ -582,6 +597,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
     private static final class Steps {
         private final int vnode;
         private final Consumer<String> progress;
+        /** Nanoseconds per step, 1..7; [0]: from step 1 to joined. */
+        final long[] nanos = new long[8];
 
         Steps(int vnode, Consumer<String> progress) {
             this.vnode = vnode;
@@ -592,6 +609,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
             long start = System.nanoTime();
             try {
                 T result = action.get();
+                nanos[step] = System.nanoTime() - start;
                 progress.accept(String.format("vnode %d: step %d/7 %-70s %7.2f ms", vnode, step, what,
                         (System.nanoTime() - start) / 1e6));
                 return result;

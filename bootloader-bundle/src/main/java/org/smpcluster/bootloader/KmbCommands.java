@@ -21,7 +21,7 @@ import org.smpcluster.api.nanokernel.VnodeState;
 /** The {@code kmb} Gogo commands, in the style of Jailhouse's and kerf's command lines. */
 public final class KmbCommands {
 
-    static final String[] FUNCTIONS = {"boot", "list", "stop", "restart", "check", "cluster", "log", "threads"};
+    static final String[] FUNCTIONS = {"boot", "list", "stop", "restart", "check", "cluster", "log", "threads", "bench"};
 
     private final Kmb kmb;
     private final Nanokernel nanokernel;
@@ -118,6 +118,15 @@ public final class KmbCommands {
             out.append("(jcmd did not finish in 30 s)\n");
         }
         return out.toString();
+    }
+
+    @Descriptor("benchmark booting: each KMB step and boot-to-joined of vnode 1, beside a bare java -jar of the image")
+    public void bench(@Descriptor("rounds") @Parameter(names = {"-r", "--rounds"}, absentValue = "5") int rounds)
+            throws IOException, InterruptedException {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+        }
+        new BootBench(kmb).run(rounds, System.out, System.err);
     }
 
     private static Consumer<String> progress(boolean verbose) {
