@@ -7,6 +7,10 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,6 +30,7 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.smpcluster.api.bootloader.Bootloader;
 import org.smpcluster.api.bootloader.RestartPolicy;
 import org.smpcluster.api.bootloader.VnodeInfo;
@@ -96,22 +101,74 @@ public class ClusterIT {
     }
 
     @Test
-    public void shouldMoveADeviceBetweenRunningVnodesSeenFromBothSides() throws Exception {
-        devices.add("0000:00:07.0", "storage", "itdisk", "/tmp/clusterit-disk");
-        booted(3, List.of(1), List.of("0000:00:07.0"), RestartPolicy.NEVER);
+    public void shouldMoveStorageAndAPortBetweenRunningVnodesSeenFromBothSides() throws Exception {
+        Path disk = Files.createTempDirectory("clusterit-disk");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        devices.add("0000:00:07.0", "storage", "itdisk", disk.toString());
+        devices.add("0000:00:08.0", "net", "itport", "tcp:" + port);
+        booted(3, List.of(1), List.of("0000:00:07.0", "0000:00:08.0"), RestartPolicy.NEVER);
         booted(4, List.of(1), List.of(), RestartPolicy.NEVER);
         try {
-            await("vnode 3 plugged it", () -> log(3).contains("device 0000:00:07.0 (storage 'itdisk') plugged"));
+            await("vnode 3 plugged the disk", () -> log(3).contains("device 0000:00:07.0 (storage 'itdisk') plugged"));
+            await("vnode 3 wrote to its disk", () -> owner(disk).equals("vnode 3"));
+            await("vnode 3 serves the port", () -> greeting(port).startsWith("smpcluster vnode 3 serves"));
 
             devices.move("0000:00:07.0", 4);
+            devices.move("0000:00:08.0", 4);
 
-            await("vnode 3 unplugged it", () -> log(3).contains("device 0000:00:07.0 unplugged"));
-            await("vnode 4 plugged it", () -> log(4).contains("device 0000:00:07.0 (storage 'itdisk') plugged"));
+            await("vnode 3 unplugged the disk", () -> log(3).contains("device 0000:00:07.0 unplugged"));
+            await("vnode 4 plugged the disk", () -> log(4).contains("device 0000:00:07.0 (storage 'itdisk') plugged"));
+            await("vnode 4 wrote to the disk", () -> owner(disk).equals("vnode 4"));
+            await("vnode 4 serves the port", () -> greeting(port).startsWith("smpcluster vnode 4 serves"));
             assertEquals(4, devices.devices().stream().filter(d -> d.address().equals("0000:00:07.0"))
                     .findFirst().orElseThrow().owner());
         } finally {
             kmb.stop(3);
             kmb.stop(4);
+        }
+    }
+
+    private static String owner(Path disk) {
+        try {
+            return Files.readString(disk.resolve(".smpcluster-owner")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** What the vnode serving the port says, or "" while nobody serves it. */
+    private static String greeting(int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(2000);
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    public void shouldShowAVnodesThreadsFromTheRoot() throws Exception {
+        VnodeInfo v = booted(8, List.of(1), List.of(), RestartPolicy.NEVER);
+        try {
+            String dump = threads(8);
+            assertTrue(dump, dump.contains("vnode 8: JOINED, pid " + v.pid()));
+            assertTrue(dump, dump.contains("\"vnode-8-irq\""));
+            assertTrue(dump, dump.contains("org.smpcluster.nanokernel.portal"));
+        } finally {
+            kmb.stop(8);
+        }
+    }
+
+    private String threads(int id) throws Exception {
+        ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=kmb)");
+        Object commands = context.getService(refs[0]);
+        try {
+            return (String) commands.getClass().getMethod("threads", int.class).invoke(commands, id);
+        } finally {
+            context.ungetService(refs[0]);
         }
     }
 
