@@ -17,6 +17,7 @@ import org.smpcluster.api.bootloader.VnodeInfo;
 import org.smpcluster.api.bootloader.VnodeSpec;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.VnodeState;
+import org.smpcluster.bootloader.config.ConfigParser;
 
 /** The {@code kmb} Gogo commands, in the style of Jailhouse's and kerf's command lines. */
 public final class KmbCommands {
@@ -42,7 +43,7 @@ public final class KmbCommands {
             @Descriptor("vnode id, 1..15") int id,
             @Descriptor("host CPUs it is pinned to: 1, 0,2 or 2-3") String cpus,
             @Descriptor("its memory: 64m, 1g") String memory) {
-        VnodeSpec spec = new VnodeSpec(id, Cpus.parse(cpus), size(memory),
+        VnodeSpec spec = new VnodeSpec(id, Cpus.parse(cpus), ConfigParser.parseSize(memory),
                 devices.isBlank() ? List.of() : Arrays.asList(devices.split(",")), RestartPolicy.parse(restart));
         VnodeInfo info = kmb.boot(spec, progress(verbose));
         return list(List.of(info));
@@ -150,20 +151,5 @@ public final class KmbCommands {
             out.append("(no vnodes booted; kmb:boot or kmb:cluster)\n");
         }
         return out.toString();
-    }
-
-    static long size(String text) {
-        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
-        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
-            case 'k' -> 1L << 10;
-            case 'm' -> 1L << 20;
-            case 'g' -> 1L << 30;
-            default -> 1;
-        };
-        try {
-            return Math.multiplyExact(Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("size '" + text + "' is not a number of bytes (64m, 1g)", e);
-        }
     }
 }

@@ -279,8 +279,18 @@ public final class ConfigParser {
     }
 
     private Long size(int n, String text) {
-        String t = text.toLowerCase(Locale.ROOT);
-        long unit = switch (t.charAt(t.length() - 1)) {
+        try {
+            return parseSize(text);
+        } catch (IllegalArgumentException e) {
+            problem(n, e.getMessage());
+            return null;
+        }
+    }
+
+    /** "4096", "64k", "256m", "1g" in bytes. */
+    public static long parseSize(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        long unit = switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
             case 'k' -> 1L << 10;
             case 'm' -> 1L << 20;
             case 'g' -> 1L << 30;
@@ -293,8 +303,8 @@ public final class ConfigParser {
             }
             return Math.multiplyExact(value, unit);
         } catch (NumberFormatException | ArithmeticException e) {
-            problem(n, "size '" + text + "' is not a positive number of bytes, or with k, m, g (e.g. 256m)");
-            return null;
+            throw new IllegalArgumentException("size '" + text
+                    + "' is not a positive number of bytes, or with k, m, g (e.g. 256m)", e);
         }
     }
 
