@@ -77,7 +77,7 @@ final class BootBench {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dsmpcluster.cluster=" + cluster, "-Dsmpcluster.physmem.size=16m",
-                "-Dsmpcluster.script=echo ready", "-jar", kmb.image().toString());
+                "-Dsmpcluster.script=echo ready", "-jar", kmb.imagePath().toString());
         long start = System.nanoTime();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -70,9 +70,13 @@ public final class Kmb implements Bootloader, AutoCloseable {
             r -> Thread.ofPlatform().daemon().name("kmb-restart").unstarted(r));
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("kmb-watchdog").unstarted(r));
-    private volatile byte[] imageBytes;
-    private volatile String imageDigest;
+    /** Kernel images read so far, by path: their bytes and SHA-256. */
+    private final Map<Path, Image> images = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
+
+    /** A kernel image in memory, ready to copy into regions. */
+    private record Image(byte[] bytes, String digest) {
+    }
 
     /** One vnode the bootloader booted. Guarded by {@code vnodes}. */
     private static final class Managed {
@@ -85,6 +89,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         long regionOffset;
         long regionSize;
         long[] lastBoot;
+        String digest = "-";
     }
 
     public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
@@ -147,22 +152,24 @@ public final class Kmb implements Bootloader, AutoCloseable {
         VnodeSpec spec = m.spec;
         long begin = System.nanoTime();
         Steps steps = new Steps(spec.id(), progress);
-        byte[] image = imageBytes();
-
-        MemoryRegion region = steps.run(1, "ask the nanokernel for a contiguous region of " + mib(spec.memory()),
-                () -> memory.allocate(spec.id(), spec.memory()));
-        MemoryRegion.Mapping mapping = steps.run(2, "map the region at 0x" + Long.toHexString(region.offset()),
-                region::map);
-        Process process = null;
+        MemoryRegion region = null;
+        MemoryRegion.Mapping mapping = null;
+        Process process;
         try {
-            String params = params(spec, region);
-            steps.run(3, "copy the kernel image (" + mib(image.length) + ") and the boot parameters",
+            Image image = image(spec.image() == null ? null : Path.of(spec.image()));
+            MemoryRegion r = steps.run(1, "ask the nanokernel for a contiguous region of " + mib(spec.memory()),
+                    () -> memory.allocate(spec.id(), spec.memory()));
+            region = r;
+            MemoryRegion.Mapping map = steps.run(2, "map the region at 0x" + Long.toHexString(r.offset()), r::map);
+            mapping = map;
+            String params = params(spec, r);
+            steps.run(3, "copy the kernel image (" + mib(image.bytes().length) + ") and the boot parameters",
                     () -> {
-                        ImageDescriptor.write(mapping.segment(), params, image, imageDigest);
+                        ImageDescriptor.write(map.segment(), params, image.bytes(), image.digest());
                         return null;
                     });
             steps.run(4, "mark the region as an image", () -> {
-                ImageDescriptor.markImage(mapping.segment());
+                ImageDescriptor.markImage(map.segment());
                 return null;
             });
             steps.run(5, "give it its devices " + (spec.devices().isEmpty() ? "(none)" : spec.devices()), () -> {
@@ -172,23 +179,29 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 return null;
             });
             process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
-                    () -> launch(spec, region));
+                    () -> launch(spec, r));
             synchronized (vnodes) {
                 m.process = process;
                 m.startedNanos = System.nanoTime();
-                m.regionOffset = region.offset();
-                m.regionSize = region.size();
+                m.regionOffset = r.offset();
+                m.regionSize = r.size();
+                m.digest = image.digest();
             }
         } catch (RuntimeException e) {
-            mapping.close();
-            region.free();
+            if (mapping != null) {
+                mapping.close();
+            }
+            if (region != null) {
+                region.free();
+            }
             synchronized (vnodes) {
                 m.state = VnodeState.FAILED;
             }
             throw e;
         }
+        MemoryRegion.Mapping mapped = mapping;
         steps.run(7, "unmap the region", () -> {
-            mapping.close();
+            mapped.close();
             return null;
         });
         Process started = process;
@@ -458,7 +471,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
             boolean alive = p != null && p.isAlive();
             return new VnodeInfo(id, m.state, m.spec.cpus(), m.regionOffset, m.regionSize, m.spec.devices(),
                     p == null ? 0 : p.pid(), alive ? (System.nanoTime() - m.startedNanos) / 1_000_000 : 0,
-                    imageDigest == null ? "-" : imageDigest, m.restarts);
+                    m.digest, m.restarts);
         }
     }
 
@@ -486,11 +499,6 @@ public final class Kmb implements Bootloader, AutoCloseable {
         return stub;
     }
 
-    public String imageDigest() {
-        imageBytes();
-        return imageDigest;
-    }
-
     /** The last boot of vnode {@code id}: nanoseconds of steps 1..7, and [0] from step 1 to joined. */
     public long[] lastBoot(int id) {
         synchronized (vnodes) {
@@ -499,8 +507,14 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
     }
 
-    public Path image() {
+    /** The root's own image, which vnodes boot unless told otherwise. */
+    public Path imagePath() {
         return settings.image();
+    }
+
+    /** The SHA-256 of the root's own image. */
+    public String imageDigest() {
+        return image(null).digest();
     }
 
     @Override
@@ -521,27 +535,23 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
     }
 
-    private byte[] imageBytes() {
-        if (imageBytes == null) {
-            synchronized (this) {
-                if (imageBytes == null) {
-                    if (settings.image() == null) {
-                        throw new IllegalStateException("no kernel image to boot vnodes from: start the root from the "
-                                + "image jar (./smpcluster) or set -Dsmpcluster.image=PATH");
-                    }
-                    try {
-                        byte[] bytes = Files.readAllBytes(settings.image());
-                        imageDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-                        imageBytes = bytes;
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot read the kernel image " + settings.image(), e);
-                    } catch (NoSuchAlgorithmException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }
+    /** The image at {@code path}, or the root's own for null; read once. */
+    private Image image(Path path) {
+        Path p = path != null ? path.toAbsolutePath() : settings.image();
+        if (p == null) {
+            throw new IllegalStateException("no kernel image to boot vnodes from: start the root from the image jar "
+                    + "(./smpcluster), set -Dsmpcluster.image=PATH, or name one with kmb:boot --image");
         }
-        return imageBytes;
+        return images.computeIfAbsent(p, file -> {
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                return new Image(bytes, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the kernel image " + file, e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     /** Copies the stub's classes out of this bundle into a directory of their own. */

@@ -40,11 +40,14 @@ public final class KmbCommands {
                     names = {"-r", "--restart"}, absentValue = "never") String restart,
             @Descriptor("devices it may use, comma-separated addresses") @Parameter(names = {"-d", "--devices"},
                     absentValue = "") String devices,
+            @Descriptor("the kernel image jar to boot (default: the root's own)") @Parameter(
+                    names = {"-i", "--image"}, absentValue = "") String image,
             @Descriptor("vnode id, 1..15") int id,
             @Descriptor("host CPUs it is pinned to: 1, 0,2 or 2-3") String cpus,
             @Descriptor("its memory: 64m, 1g") String memory) {
         VnodeSpec spec = new VnodeSpec(id, Cpus.parse(cpus), ConfigParser.parseSize(memory),
-                devices.isBlank() ? List.of() : Arrays.asList(devices.split(",")), RestartPolicy.parse(restart));
+                devices.isBlank() ? List.of() : Arrays.asList(devices.split(",")), RestartPolicy.parse(restart),
+                image.isBlank() ? null : image);
         VnodeInfo info = kmb.boot(spec, progress(verbose));
         return list(List.of(info));
     }
