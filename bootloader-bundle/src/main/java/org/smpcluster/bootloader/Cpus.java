@@ -54,12 +54,21 @@ final class Cpus {
     static void pinProcess(long pid, List<Integer> cpus) {
         String list = cpus.stream().map(String::valueOf).collect(Collectors.joining(","));
         try {
-            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", list, Long.toString(pid))
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("taskset could not pin pid " + pid + " to CPUs " + list + ": " + out);
+            String out = "";
+            // taskset -a walks the process's threads; one that ends meanwhile fails the walk
+            // ("No such process"), so walk again.
+            for (int attempt = 0; attempt < 5; attempt++) {
+                Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", list, Long.toString(pid))
+                        .redirectErrorStream(true).start();
+                out = new String(p.getInputStream().readAllBytes());
+                if (p.waitFor() == 0) {
+                    return;
+                }
+                if (!out.contains("No such process")) {
+                    break;
+                }
             }
+            throw new IllegalStateException("taskset could not pin pid " + pid + " to CPUs " + list + ": " + out.strip());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run taskset", e);
         } catch (InterruptedException e) {

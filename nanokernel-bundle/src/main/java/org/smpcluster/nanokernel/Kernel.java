@@ -202,6 +202,11 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         return new byte[0];
     }
 
+    /**
+     * Root: vnode {@code vnode} left or died. Its bridges, devices and memory are reclaimed
+     * first; its table state is written last, so that whoever sees FAILED or STOPPED (the
+     * bootloader, before it restarts the vnode) knows the reclaim is done.
+     */
     private void leave(int vnode, String why) {
         members.remove(vnode);
         List<String> freed = table.reclaim(vnode);

@@ -112,6 +112,9 @@ public final class VnodeBoot {
         boot.forEach((k, v) -> config.put((String) k, (String) v));
         config.put("org.osgi.framework.storage", storage.toString());
         config.put("org.osgi.framework.storage.clean", "onFirstInit");
+        // The stub raises the start level itself, in two steps (see below).
+        String beginningLevel = config.getOrDefault("org.osgi.framework.startlevel.beginning", "1");
+        config.put("org.osgi.framework.startlevel.beginning", "1");
 
         Object felix = loader.loadClass("org.apache.felix.framework.Felix").getConstructor(Map.class)
                 .newInstance(config);
@@ -139,26 +142,40 @@ public final class VnodeBoot {
         Method setStartLevel = startLevel.getMethod("setStartLevel", int.class);
         Method headers = bundleType.getMethod("getHeaders");
         Method startBundle = bundleType.getMethod("start");
-        List<String> files = split(launch.getProperty("launch.bundles"));
-        List<String> attrs = split(launch.getProperty("launch.runbundles.attrs"));
-        List<Object> bundles = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            Object bundle = install.invoke(context, "image:" + files.get(i),
-                    new ByteArrayInputStream(required(image, files.get(i))));
-            int level = startLevel(i < attrs.size() ? attrs.get(i) : "");
-            if (level > 0) {
-                setStartLevel.invoke(adapt.invoke(bundle, startLevel), level);
-            }
-            bundles.add(bundle);
-        }
-        for (Object bundle : bundles) {
-            Object host = ((java.util.Dictionary<?, ?>) headers.invoke(bundle)).get("Fragment-Host");
-            if (host == null) {
+        List<RunBundle> bundles = runBundles(launch);
+        int beginning = Integer.parseInt(beginningLevel);
+        // The vnode joins the cluster as soon as its nanokernel runs: start the bundles up to
+        // the nanokernel's level first, and install the others only then.
+        int early = bundles.stream().filter(b -> b.file().contains("/org.smpcluster.nanokernel-"))
+                .mapToInt(RunBundle::level).findFirst().orElse(beginning);
+        for (RunBundle b : bundles) {
+            if (b.level() <= early) {
+                Object bundle = install.invoke(context, "image:" + b.file(),
+                        new ByteArrayInputStream(required(image, b.file())));
+                setStartLevel.invoke(adapt.invoke(bundle, startLevel), Math.max(1, b.level()));
                 startBundle.invoke(bundle); // persistently: it starts when the framework reaches its level
             }
         }
-        trace(start, "bundles installed");
+        trace(start, "early bundles installed");
+        Class<?> frameworkStartLevel = loader.loadClass("org.osgi.framework.startlevel.FrameworkStartLevel");
+        Class<?> listenerType = loader.loadClass("org.osgi.framework.FrameworkListener");
+        Object levels = adapt.invoke(felix, frameworkStartLevel);
+        Method setFrameworkLevel = frameworkStartLevel.getMethod("setStartLevel", int.class,
+                listenerType.arrayType());
         call(felix, "start");
+        setFrameworkLevel.invoke(levels, early, java.lang.reflect.Array.newInstance(listenerType, 0));
+        trace(start, "framework starting");
+        for (RunBundle b : bundles) {
+            if (b.level() > early) {
+                Object bundle = install.invoke(context, "image:" + b.file(),
+                        new ByteArrayInputStream(required(image, b.file())));
+                setStartLevel.invoke(adapt.invoke(bundle, startLevel), Math.max(1, b.level()));
+                if (((java.util.Dictionary<?, ?>) headers.invoke(bundle)).get("Fragment-Host") == null) {
+                    startBundle.invoke(bundle);
+                }
+            }
+        }
+        setFrameworkLevel.invoke(levels, beginning, java.lang.reflect.Array.newInstance(listenerType, 0));
         trace(start, "framework started");
         felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 0L);
     }
@@ -188,6 +205,20 @@ public final class VnodeBoot {
             throw new IllegalStateException("the kernel image has no " + name);
         }
         return bytes;
+    }
+
+    /** One of the image's run bundles: its entry and its start level. */
+    private record RunBundle(String file, int level) {
+    }
+
+    private static List<RunBundle> runBundles(Properties launch) {
+        List<String> files = split(launch.getProperty("launch.bundles"));
+        List<String> attrs = split(launch.getProperty("launch.runbundles.attrs"));
+        List<RunBundle> bundles = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            bundles.add(new RunBundle(files.get(i), startLevel(i < attrs.size() ? attrs.get(i) : "")));
+        }
+        return bundles;
     }
 
     private static int startLevel(String attrs) {
