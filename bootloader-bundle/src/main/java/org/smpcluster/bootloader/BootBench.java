@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import org.smpcluster.api.bootloader.RestartPolicy;
+import org.smpcluster.api.bootloader.VnodeInfo;
 import org.smpcluster.api.bootloader.VnodeSpec;
 
 /**
@@ -63,11 +64,63 @@ final class BootBench {
             out.printf(Locale.ROOT, "boot %s-median %.2f ms%n", STEPS[i],
                     median(boots.stream().mapToLong(b -> b[step]).toArray()) / 1e6);
         }
+        long[] restart = restarts(rounds, cpu, progress);
         long[] joined = boots.stream().mapToLong(b -> b[0]).toArray();
         out.printf(Locale.ROOT, "boot kmb-to-joined-median %.0f ms%n", median(joined) / 1e6);
         out.printf(Locale.ROOT, "boot kmb-to-joined-max %.0f ms%n", Arrays.stream(joined).max().orElse(0) / 1e6);
         out.printf(Locale.ROOT, "boot bare-java-jar-to-first-command-median %.0f ms%n", median(bare) / 1e6);
         out.printf(Locale.ROOT, "boot joined-over-bare-ratio %.2f x%n", median(joined) / median(bare));
+        out.printf(Locale.ROOT, "boot kill-9-to-joined-with-standby-median %.0f ms%n", median(restart) / 1e6);
+        out.printf(Locale.ROOT, "boot kill-9-to-joined-with-standby-max %.0f ms%n",
+                Arrays.stream(restart).max().orElse(0) / 1e6);
+    }
+
+    /**
+     * Rounds of kill -9 of a vnode whose policy restarts it, once its standby stands by, to the
+     * moment it has joined again.
+     */
+    private long[] restarts(int rounds, int cpu, PrintStream progress) {
+        long[] took = new long[rounds];
+        kmb.boot(new VnodeSpec(1, List.of(cpu), 64L << 20, List.of(), RestartPolicy.ALWAYS), line -> { });
+        try {
+            for (int r = 0; r < rounds; r++) {
+                progress.printf("bench boot: restart %d/%d%n", r + 1, rounds);
+                awaitStandby(r + 1);
+                VnodeInfo before = info();
+                long start = System.nanoTime();
+                ProcessHandle.of(before.pid()).ifPresent(ProcessHandle::destroyForcibly);
+                long deadline = start + 30_000_000_000L;
+                while (true) {
+                    VnodeInfo now = info();
+                    if (now.pid() != before.pid() && now.state().equals("JOINED")) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("vnode 1 did not come back within 30 s");
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+                took[r] = System.nanoTime() - start;
+            }
+        } finally {
+            kmb.stop(1);
+        }
+        return took;
+    }
+
+    private VnodeInfo info() {
+        return kmb.vnodes().stream().filter(v -> v.id() == 1).findFirst().orElseThrow();
+    }
+
+    /** Waits until vnode 1's log says its {@code n}-th standby stands by. */
+    private void awaitStandby(int n) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (kmb.log(1, 10_000).split("standing by", -1).length - 1 < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("vnode 1's standby never stood by");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     /** A bare {@code java -jar IMAGE} on {@code cpu}, root-only, to its first command's output. */

@@ -90,6 +90,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
         long regionSize;
         long[] lastBoot;
         String digest = "-";
+        /** A JVM initialized up to its bundles, waiting to take this vnode over when it fails. */
+        Process standby;
     }
 
     public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
@@ -178,8 +180,18 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 }
                 return null;
             });
-            process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
-                    () -> launch(spec, r));
+            Process spare;
+            synchronized (vnodes) {
+                spare = m.standby;
+                m.standby = null;
+            }
+            if (spare != null && spare.isAlive()) {
+                process = steps.run(6, "wake its standby JVM (pid " + spare.pid() + ", pinned to CPUs " + spec.cpus()
+                        + ")", () -> takeOver(spare, r));
+            } else {
+                process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
+                        () -> launch(spec, r, false));
+            }
             synchronized (vnodes) {
                 m.process = process;
                 m.startedNanos = System.nanoTime();
@@ -221,6 +233,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
         progress.accept(String.format("vnode %d: joined, pid %d, %.1f ms from step 1", spec.id(), started.pid(),
                 (System.nanoTime() - begin) / 1e6));
+        prepareStandby(m);
         return info(spec.id());
     }
 
@@ -238,7 +251,49 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 "") ;
     }
 
-    private Process launch(VnodeSpec spec, MemoryRegion region) {
+    /** Tells a standby which region it becomes; returns it as the vnode's process. */
+    private static Process takeOver(Process standby, MemoryRegion region) {
+        try {
+            var in = standby.getOutputStream();
+            in.write(("go " + region.offset() + " " + region.size() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            in.flush();
+            return standby;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot wake the standby of vnode (pid " + standby.pid() + ")", e);
+        }
+    }
+
+    /**
+     * After vnode {@code m} joined: if its policy may restart it, start a standby JVM for it
+     * (pinned to its CPUs, its bundles installed from the image in its region), so that a restart
+     * only has to start the framework.
+     */
+    private void prepareStandby(Managed m) {
+        restarts.execute(() -> {
+            Process standby;
+            synchronized (vnodes) {
+                if (closing || m.stopping || m.standby != null || !m.spec.restart().allows(m.restarts)
+                        || m.regionSize == 0) {
+                    return;
+                }
+                MemoryRegion current = memory.region(m.spec.id());
+                if (current == null) {
+                    return;
+                }
+                standby = launch(m.spec, current, true);
+                m.standby = standby;
+            }
+            standby.onExit().thenRun(() -> {
+                synchronized (vnodes) {
+                    if (m.standby == standby) {
+                        m.standby = null;
+                    }
+                }
+            });
+        });
+    }
+
+    private Process launch(VnodeSpec spec, MemoryRegion region, boolean standby) {
         String cpus = spec.cpus().stream().map(String::valueOf).collect(Collectors.joining(","));
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus, settings.java(),
                 "-Xmx" + heapMib(spec) + "m",
@@ -248,6 +303,9 @@ public final class Kmb implements Bootloader, AutoCloseable {
         command.addAll(List.of("-cp", stub.toString(), VnodeBoot.class.getName(),
                 Path.of(nanokernel.physmemPath()).toString(),
                 Long.toString(region.offset()), Long.toString(region.size())));
+        if (standby) {
+            command.add("--standby");
+        }
         Path log = stub.resolve("vnode-" + spec.id() + ".log");
         try {
             return new ProcessBuilder(command)
@@ -419,6 +477,10 @@ public final class Kmb implements Bootloader, AutoCloseable {
                         + vnodes.keySet());
             }
             m.stopping = true;
+            if (m.standby != null) {
+                m.standby.destroyForcibly();
+                m.standby = null;
+            }
         }
         terminate(m.process);
     }
@@ -519,10 +581,15 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public String log(int id) {
+        return log(id, 20);
+    }
+
+    /** The last {@code lines} lines of vnode {@code id}'s output. */
+    public String log(int id, int count) {
         Path log = stub.resolve("vnode-" + id + ".log");
         try {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
@@ -587,6 +654,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
             all = new ArrayList<>(vnodes.values());
             all.forEach(m -> m.stopping = true);
         }
+        all.stream().filter(m -> m.standby != null).forEach(m -> m.standby.destroyForcibly());
         all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
         all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
         try (Stream<Path> paths = Files.walk(stub)) {

@@ -49,29 +49,36 @@ public final class VnodeBoot {
         }
     }
 
-    private static void boot(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: VnodeBoot PHYSMEM OFFSET SIZE  (started by the smpcluster bootloader)");
-            System.exit(2);
-        }
-        long start = System.nanoTime();
-        byte[] image;
-        String params;
-        String digest;
-        long crc;
+    /** What the stub read from a region. */
+    private record Loaded(String params, byte[] image, String digest, long crc) {
+    }
+
+    private static Loaded load(Path physmem, long offset, long size) throws IOException {
         try (Arena arena = Arena.ofConfined();
-                FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ)) {
-            MemorySegment region = channel.map(FileChannel.MapMode.READ_ONLY, Long.parseLong(args[1]),
-                    Long.parseLong(args[2]), arena);
+                FileChannel channel = FileChannel.open(physmem, StandardOpenOption.READ)) {
+            MemorySegment region = channel.map(FileChannel.MapMode.READ_ONLY, offset, size, arena);
             String problem = ImageDescriptor.check(region);
             if (problem != null) {
                 fail(problem);
             }
-            params = ImageDescriptor.params(region);
-            image = ImageDescriptor.image(region);
-            digest = ImageDescriptor.digest(region);
-            crc = ImageDescriptor.crc(region);
+            return new Loaded(ImageDescriptor.params(region), ImageDescriptor.image(region),
+                    ImageDescriptor.digest(region), ImageDescriptor.crc(region));
         }
+    }
+
+    private static void boot(String[] args) throws Exception {
+        boolean standby = args.length == 4 && args[3].equals("--standby");
+        if (args.length != 3 && !standby) {
+            System.err.println("usage: VnodeBoot PHYSMEM OFFSET SIZE [--standby]  (started by the smpcluster bootloader)");
+            System.exit(2);
+        }
+        long start = System.nanoTime();
+        Path physmem = Path.of(args[0]);
+        Loaded loaded = load(physmem, Long.parseLong(args[1]), Long.parseLong(args[2]));
+        String params = loaded.params();
+        byte[] image = loaded.image();
+        String digest = loaded.digest();
+        long crc = loaded.crc();
         VERBOSE = params.contains("smpcluster.boot.verbose=true");
         trace(start, "image copied out of the region");
         long actual = ImageDescriptor.crc(image);
@@ -88,14 +95,55 @@ public final class VnodeBoot {
         try {
             Map<String, byte[]> entries = InMemoryJarLoader.unzip(image);
             trace(start, "image unpacked");
-            run(entries, boot, storage, start);
+            run(entries, boot, storage, start, standby ? () -> awaitTakeover(physmem, crc) : null);
         } finally {
             delete(storage);
         }
         System.exit(0);
     }
 
-    private static void run(Map<String, byte[]> image, Properties boot, Path storage, long start) throws Exception {
+    /**
+     * A standby has the framework initialized and every bundle installed; it waits on stdin for
+     * {@code go OFFSET SIZE}: the region of the vnode it is to become, which must hold the very
+     * image it preloaded. Then it takes that region's boot parameters and starts. End of input
+     * (the bootloader let it go) ends it.
+     */
+    private static void awaitTakeover(Path physmem, long crc) {
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+            if (line == null) {
+                System.exit(0);
+            }
+            String[] go = line.strip().split("\\s+");
+            if (go.length != 3 || !go[0].equals("go")) {
+                fail("standby: expected 'go OFFSET SIZE', got '" + line + "'");
+            }
+            String params;
+            try (Arena arena = Arena.ofConfined();
+                    FileChannel channel = FileChannel.open(physmem, StandardOpenOption.READ)) {
+                MemorySegment region = channel.map(FileChannel.MapMode.READ_ONLY, Long.parseLong(go[1]),
+                        Long.parseLong(go[2]), arena);
+                String problem = ImageDescriptor.check(region);
+                if (problem != null) {
+                    fail("standby: " + problem);
+                }
+                // The bootloader wrote the image with its CRC: the same CRC is the same image.
+                if (ImageDescriptor.crc(region) != crc) {
+                    fail("standby: the region holds another image (CRC-32 " + Long.toHexString(ImageDescriptor.crc(region))
+                            + ", preloaded " + Long.toHexString(crc) + ")");
+                }
+                params = ImageDescriptor.params(region);
+            }
+            Properties boot = new Properties();
+            boot.load(new StringReader(params));
+            boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("standby: cannot take over", e);
+        }
+    }
+
+    private static void run(Map<String, byte[]> image, Properties boot, Path storage, long start, Runnable standby)
+            throws Exception {
         Properties launch = new Properties();
         launch.load(new ByteArrayInputStream(required(image, "launcher.properties")));
         String framework = image.keySet().stream().filter(n -> n.startsWith("jar/org.apache.felix.framework-"))
@@ -146,8 +194,9 @@ public final class VnodeBoot {
         int beginning = Integer.parseInt(beginningLevel);
         // The vnode joins the cluster as soon as its nanokernel runs: start the bundles up to
         // the nanokernel's level first, and install the others only then.
-        int early = bundles.stream().filter(b -> b.file().contains("/org.smpcluster.nanokernel-"))
-                .mapToInt(RunBundle::level).findFirst().orElse(beginning);
+        int early = standby != null ? Integer.MAX_VALUE
+                : bundles.stream().filter(b -> b.file().contains("/org.smpcluster.nanokernel-"))
+                        .mapToInt(RunBundle::level).findFirst().orElse(beginning);
         for (RunBundle b : bundles) {
             if (b.level() <= early) {
                 Object bundle = install.invoke(context, "image:" + b.file(),
@@ -156,14 +205,29 @@ public final class VnodeBoot {
                 startBundle.invoke(bundle); // persistently: it starts when the framework reaches its level
             }
         }
-        trace(start, "early bundles installed");
+        if (standby != null) {
+            // Do now what the takeover would otherwise wait for: resolve every bundle, and link
+            // the futex downcall the nanokernel uses (the JDK caches the generated stub).
+            Class<?> wiring = loader.loadClass("org.osgi.framework.wiring.FrameworkWiring");
+            wiring.getMethod("resolveBundles", java.util.Collection.class).invoke(adapt.invoke(felix, wiring),
+                    (Object) null);
+            prelinkFutex();
+        }
+        trace(start, standby != null ? "every bundle installed, standing by" : "early bundles installed");
+        if (standby != null) {
+            standby.run();
+            start = System.nanoTime();
+            trace(start, "taking over");
+            early = beginning;
+        }
         Class<?> frameworkStartLevel = loader.loadClass("org.osgi.framework.startlevel.FrameworkStartLevel");
         Class<?> listenerType = loader.loadClass("org.osgi.framework.FrameworkListener");
         Object levels = adapt.invoke(felix, frameworkStartLevel);
         Method setFrameworkLevel = frameworkStartLevel.getMethod("setStartLevel", int.class,
                 listenerType.arrayType());
         call(felix, "start");
-        setFrameworkLevel.invoke(levels, early, java.lang.reflect.Array.newInstance(listenerType, 0));
+        setFrameworkLevel.invoke(levels, Math.min(early, beginning),
+                java.lang.reflect.Array.newInstance(listenerType, 0));
         trace(start, "framework starting");
         for (RunBundle b : bundles) {
             if (b.level() > early) {
@@ -205,6 +269,46 @@ public final class VnodeBoot {
             throw new IllegalStateException("the kernel image has no " + name);
         }
         return bytes;
+    }
+
+    /**
+     * Links {@code syscall} with the very descriptor and options the nanokernel's futex uses,
+     * and calls it once (a futex wake on a private word, which wakes nobody), so that the
+     * nanokernel finds the downcall stub generated and warm.
+     */
+    private static void prelinkFutex() {
+        try {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            java.lang.invoke.MethodHandle syscall = linker.downcallHandle(
+                    linker.defaultLookup().find("syscall").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_LONG,
+                            java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.ADDRESS,
+                            java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_LONG,
+                            java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+                            java.lang.foreign.ValueLayout.JAVA_LONG),
+                    java.lang.foreign.Linker.Option.firstVariadicArg(1),
+                    java.lang.foreign.Linker.Option.captureCallState("errno"));
+            long futex = switch (System.getProperty("os.arch")) {
+                case "amd64", "x86_64" -> 202;
+                case "aarch64" -> 98;
+                default -> -1;
+            };
+            if (futex < 0) {
+                return;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment word = arena.allocate(4, 4);
+                MemorySegment captured = arena.allocate(java.lang.foreign.Linker.Option.captureStateLayout());
+                long woken = (long) syscall.invokeExact(captured, futex, word, 1L, 1L, MemorySegment.NULL,
+                        MemorySegment.NULL, 0L);
+                if (woken < 0) {
+                    trace(System.nanoTime(), "futex prelink returned " + woken);
+                }
+            }
+        } catch (Throwable t) {
+            // Only a warm-up: the nanokernel links it itself if this did not work.
+            trace(System.nanoTime(), "futex prelink skipped: " + t);
+        }
     }
 
     /** One of the image's run bundles: its entry and its start level. */
