@@ -49,11 +49,18 @@ final class BootBench {
         List<Integer> cpus = Cpus.online();
         int cpu = cpus.size() > 1 ? cpus.get(1) : cpus.get(0);
         List<long[]> boots = new ArrayList<>();
+        long[] warm = new long[rounds];
         long[] bare = new long[rounds];
+        VnodeSpec spec = new VnodeSpec(1, List.of(cpu), 64L << 20, List.of(), RestartPolicy.NEVER);
         for (int r = 0; r < rounds; r++) {
-            progress.printf("bench boot: round %d/%d: kmb boot", r + 1, rounds);
-            kmb.boot(new VnodeSpec(1, List.of(cpu), 64L << 20, List.of(), RestartPolicy.NEVER), line -> { });
+            progress.printf("bench boot: round %d/%d: kmb boot, fresh JVM", r + 1, rounds);
+            kmb.boot(spec, line -> { }, false);
             boots.add(kmb.lastBoot(1));
+            kmb.stop(1);
+            progress.print(", with a standby JVM");
+            awaitStandby();
+            kmb.boot(spec, line -> { }, true);
+            warm[r] = kmb.lastBoot(1)[0];
             kmb.stop(1);
             progress.print(", bare java -jar");
             bare[r] = bareJavaJar(cpu, r);
@@ -66,10 +73,13 @@ final class BootBench {
         }
         long[] restart = restarts(rounds, cpu, progress);
         long[] joined = boots.stream().mapToLong(b -> b[0]).toArray();
-        out.printf(Locale.ROOT, "boot kmb-to-joined-median %.0f ms%n", median(joined) / 1e6);
-        out.printf(Locale.ROOT, "boot kmb-to-joined-max %.0f ms%n", Arrays.stream(joined).max().orElse(0) / 1e6);
+        out.printf(Locale.ROOT, "boot kmb-to-joined-fresh-jvm-median %.0f ms%n", median(joined) / 1e6);
+        out.printf(Locale.ROOT, "boot kmb-to-joined-fresh-jvm-max %.0f ms%n", Arrays.stream(joined).max().orElse(0) / 1e6);
         out.printf(Locale.ROOT, "boot bare-java-jar-to-first-command-median %.0f ms%n", median(bare) / 1e6);
         out.printf(Locale.ROOT, "boot joined-over-bare-ratio %.2f x%n", median(joined) / median(bare));
+        out.printf(Locale.ROOT, "boot kmb-to-joined-with-standby-median %.0f ms%n", median(warm) / 1e6);
+        out.printf(Locale.ROOT, "boot kmb-to-joined-with-standby-max %.0f ms%n",
+                Arrays.stream(warm).max().orElse(0) / 1e6);
         out.printf(Locale.ROOT, "boot kill-9-to-joined-with-standby-median %.0f ms%n", median(restart) / 1e6);
         out.printf(Locale.ROOT, "boot kill-9-to-joined-with-standby-max %.0f ms%n",
                 Arrays.stream(restart).max().orElse(0) / 1e6);
@@ -85,7 +95,7 @@ final class BootBench {
         try {
             for (int r = 0; r < rounds; r++) {
                 progress.printf("bench boot: restart %d/%d%n", r + 1, rounds);
-                awaitStandby(r + 1);
+                awaitStandby();
                 VnodeInfo before = info();
                 long start = System.nanoTime();
                 ProcessHandle.of(before.pid()).ifPresent(ProcessHandle::destroyForcibly);
@@ -112,10 +122,10 @@ final class BootBench {
         return kmb.vnodes().stream().filter(v -> v.id() == 1).findFirst().orElseThrow();
     }
 
-    /** Waits until vnode 1's log says its {@code n}-th standby stands by. */
-    private void awaitStandby(int n) {
+    /** Waits until a standby JVM stands by. */
+    private void awaitStandby() {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (kmb.log(1, 10_000).split("standing by", -1).length - 1 < n) {
+        while (kmb.readyStandbys() < 1) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("vnode 1's standby never stood by");
             }

@@ -66,6 +66,9 @@ public final class Kmb implements Bootloader, AutoCloseable {
     private final Path stub;
     private final Object changed = new Object();
     private final Map<Integer, Managed> vnodes = new TreeMap<>();
+    /** Standby JVMs by the memory size (heap limit) they were started for. Guarded by {@code vnodes}. */
+    private final Map<Long, Spare> spares = new TreeMap<>();
+    private int spareCount;
     private final ExecutorService restarts = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("kmb-restart").unstarted(r));
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
@@ -90,8 +93,12 @@ public final class Kmb implements Bootloader, AutoCloseable {
         long regionSize;
         long[] lastBoot;
         String digest = "-";
-        /** A JVM initialized up to its bundles, waiting to take this vnode over when it fails. */
-        Process standby;
+        /** Where the current process writes its output. */
+        Path log;
+    }
+
+    /** A JVM with the image's bundles installed, waiting to become a vnode of a given memory size. */
+    private record Spare(Process process, Path log) {
     }
 
     public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
@@ -114,6 +121,11 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public VnodeInfo boot(VnodeSpec spec, Consumer<String> progress) {
+        return boot(spec, progress, true);
+    }
+
+    /** Boots a vnode; {@code standby} false starts a fresh JVM even if a standby is ready (benchmarks). */
+    public VnodeInfo boot(VnodeSpec spec, Consumer<String> progress, boolean standby) {
         requireRoot();
         if (spec.id() <= Nanokernel.ROOT || spec.id() >= Nanokernel.MAX_VNODES) {
             throw new IllegalArgumentException("vnode id " + spec.id() + " is outside 1.." + (Nanokernel.MAX_VNODES - 1)
@@ -147,10 +159,10 @@ public final class Kmb implements Bootloader, AutoCloseable {
             m.stopping = false;
             m.state = VnodeState.BOOTING;
         }
-        return start(m, progress);
+        return start(m, progress, standby);
     }
 
-    private VnodeInfo start(Managed m, Consumer<String> progress) {
+    private VnodeInfo start(Managed m, Consumer<String> progress, boolean useStandby) {
         VnodeSpec spec = m.spec;
         long begin = System.nanoTime();
         Steps steps = new Steps(spec.id(), progress);
@@ -180,19 +192,22 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 }
                 return null;
             });
-            Process spare;
+            Spare spare;
             synchronized (vnodes) {
-                spare = m.standby;
-                m.standby = null;
+                spare = useStandby ? spares.remove(spec.memory()) : null;
             }
-            if (spare != null && spare.isAlive()) {
-                process = steps.run(6, "wake its standby JVM (pid " + spare.pid() + ", pinned to CPUs " + spec.cpus()
-                        + ")", () -> takeOver(spare, r));
+            Path log;
+            if (spare != null && spare.process().isAlive()) {
+                process = steps.run(6, "pin a standby JVM (pid " + spare.process().pid() + ", -Xmx" + heapMib(spec)
+                        + "m) to CPUs " + spec.cpus() + " and wake it", () -> takeOver(spare.process(), spec, r));
+                log = spare.log();
             } else {
+                log = stub.resolve("vnode-" + spec.id() + ".log");
                 process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
-                        () -> launch(spec, r, false));
+                        () -> launch(spec, r, log, false));
             }
             synchronized (vnodes) {
+                m.log = log;
                 m.process = process;
                 m.startedNanos = System.nanoTime();
                 m.regionOffset = r.offset();
@@ -233,7 +248,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
         progress.accept(String.format("vnode %d: joined, pid %d, %.1f ms from step 1", spec.id(), started.pid(),
                 (System.nanoTime() - begin) / 1e6));
-        prepareStandby(m);
+        prepareSpare(spec);
         return info(spec.id());
     }
 
@@ -251,49 +266,58 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 "") ;
     }
 
-    /** Tells a standby which region it becomes; returns it as the vnode's process. */
-    private static Process takeOver(Process standby, MemoryRegion region) {
+    /** Pins a standby to the vnode's CPUs and tells it which region it becomes; returns it. */
+    private static Process takeOver(Process standby, VnodeSpec spec, MemoryRegion region) {
+        Cpus.pinProcess(standby.pid(), spec.cpus());
         try {
             var in = standby.getOutputStream();
-            in.write(("go " + region.offset() + " " + region.size() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            in.write(("go " + region.offset() + " " + region.size() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             in.flush();
             return standby;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot wake the standby of vnode (pid " + standby.pid() + ")", e);
+            throw new UncheckedIOException("cannot wake the standby JVM (pid " + standby.pid() + ")", e);
         }
     }
 
     /**
-     * After vnode {@code m} joined: if its policy may restart it, start a standby JVM for it
-     * (pinned to its CPUs, its bundles installed from the image in its region), so that a restart
-     * only has to start the framework.
+     * After a vnode joined: make sure a standby JVM of its memory size stands by (its bundles
+     * installed from the image in this vnode's region), so that the next boot or restart of a
+     * vnode of that size only has to pin it and start its framework.
      */
-    private void prepareStandby(Managed m) {
+    private void prepareSpare(VnodeSpec spec) {
         restarts.execute(() -> {
-            Process standby;
+            Spare spare;
             synchronized (vnodes) {
-                if (closing || m.stopping || m.standby != null || !m.spec.restart().allows(m.restarts)
-                        || m.regionSize == 0) {
+                Spare existing = spares.get(spec.memory());
+                if (closing || (existing != null && existing.process().isAlive())) {
                     return;
                 }
-                MemoryRegion current = memory.region(m.spec.id());
-                if (current == null) {
+                MemoryRegion source = memory.region(spec.id());
+                if (source == null) {
                     return;
                 }
-                standby = launch(m.spec, current, true);
-                m.standby = standby;
+                Path log = stub.resolve("standby-" + (++spareCount) + ".log");
+                spare = new Spare(launch(spec, source, log, true), log);
+                spares.put(spec.memory(), spare);
             }
-            standby.onExit().thenRun(() -> {
+            spare.process().onExit().thenRun(() -> {
                 synchronized (vnodes) {
-                    if (m.standby == standby) {
-                        m.standby = null;
-                    }
+                    spares.remove(spec.memory(), spare);
                 }
             });
         });
     }
 
-    private Process launch(VnodeSpec spec, MemoryRegion region, boolean standby) {
+    /** How many standby JVMs stand by, their bundles installed. */
+    public int readyStandbys() {
+        synchronized (vnodes) {
+            return (int) spares.values().stream().filter(s -> s.process().isAlive())
+                    .filter(s -> tail(s.log(), 50).contains("standing by")).count();
+        }
+    }
+
+    private Process launch(VnodeSpec spec, MemoryRegion region, Path log, boolean standby) {
         String cpus = spec.cpus().stream().map(String::valueOf).collect(Collectors.joining(","));
         List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus, settings.java(),
                 "-Xmx" + heapMib(spec) + "m",
@@ -306,7 +330,6 @@ public final class Kmb implements Bootloader, AutoCloseable {
         if (standby) {
             command.add("--standby");
         }
-        Path log = stub.resolve("vnode-" + spec.id() + ".log");
         try {
             return new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -387,7 +410,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                     m.restarts++;
                     m.state = VnodeState.BOOTING;
                 }
-                start(m, line -> LOG.log(Level.INFO, line));
+                start(m, line -> LOG.log(Level.INFO, line), true);
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "vnode " + id + " could not be restarted", e);
             }
@@ -477,10 +500,6 @@ public final class Kmb implements Bootloader, AutoCloseable {
                         + vnodes.keySet());
             }
             m.stopping = true;
-            if (m.standby != null) {
-                m.standby.destroyForcibly();
-                m.standby = null;
-            }
         }
         terminate(m.process);
     }
@@ -584,9 +603,17 @@ public final class Kmb implements Bootloader, AutoCloseable {
         return log(id, 20);
     }
 
-    /** The last {@code lines} lines of vnode {@code id}'s output. */
+    /** The last {@code count} lines of vnode {@code id}'s output. */
     public String log(int id, int count) {
-        Path log = stub.resolve("vnode-" + id + ".log");
+        Path log;
+        synchronized (vnodes) {
+            Managed m = vnodes.get(id);
+            log = m != null && m.log != null ? m.log : stub.resolve("vnode-" + id + ".log");
+        }
+        return tail(log, count);
+    }
+
+    private static String tail(Path log, int count) {
         try {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
@@ -654,7 +681,10 @@ public final class Kmb implements Bootloader, AutoCloseable {
             all = new ArrayList<>(vnodes.values());
             all.forEach(m -> m.stopping = true);
         }
-        all.stream().filter(m -> m.standby != null).forEach(m -> m.standby.destroyForcibly());
+        synchronized (vnodes) {
+            spares.values().forEach(spare -> spare.process().destroyForcibly());
+            spares.clear();
+        }
         all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
         all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
         try (Stream<Path> paths = Files.walk(stub)) {

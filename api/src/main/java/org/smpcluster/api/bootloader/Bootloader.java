@@ -35,6 +35,12 @@ public interface Bootloader {
     /** The recent output of vnode {@code vnode}'s process (its last lines), for people and tests. */
     String log(int vnode);
 
+    /**
+     * How many standby JVMs are ready: started for a memory size, the image's bundles
+     * installed, waiting to become the next vnode of that size (a boot or a restart).
+     */
+    int readyStandbys();
+
     /** The vnodes this bootloader knows: booted, running, failed or stopped. */
     List<VnodeInfo> vnodes();
 

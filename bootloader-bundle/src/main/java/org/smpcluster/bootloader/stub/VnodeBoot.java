@@ -35,6 +35,10 @@ public final class VnodeBoot {
 
     private static boolean VERBOSE;
 
+    /** The boot parameters that are the same for every vnode of a cluster. */
+    private static final java.util.Set<String> CLUSTER_WIDE = java.util.Set.of("smpcluster.cluster",
+            "smpcluster.physmem.dir", "smpcluster.boot.verbose", "smpcluster.image.sha256");
+
     private VnodeBoot() {
     }
 
@@ -90,6 +94,12 @@ public final class VnodeBoot {
         Properties boot = new Properties();
         boot.load(new StringReader(params));
         boot.setProperty("smpcluster.image.sha256", digest);
+        if (standby) {
+            // A standby may become any vnode of the cluster: keep only what is the cluster's, the
+            // vnode's own parameters come with the takeover (as system properties, which the
+            // framework falls back to).
+            boot.keySet().removeIf(k -> !CLUSTER_WIDE.contains((String) k));
+        }
         boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
         Path storage = Files.createTempDirectory("smpcluster-vnode-" + boot.getProperty("smpcluster.vnode", "x") + "-");
         try {
