@@ -89,6 +89,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final InterruptThread irq;
     private final ScheduledExecutorService ticker;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
+    private volatile boolean closing;
 
     private Kernel(Config config) {
         if (config.vnode() < 0 || config.vnode() >= MAX_VNODES) {
@@ -208,6 +209,9 @@ public final class Kernel implements Nanokernel, AutoCloseable {
      * bootloader, before it restarts the vnode) knows the reclaim is done.
      */
     private void leave(int vnode, String why) {
+        if (closing) {
+            return; // the cluster is going away with its physical memory
+        }
         members.remove(vnode);
         List<String> freed = table.reclaim(vnode);
         List<String> unassigned = devices.reclaim(vnode);
@@ -290,6 +294,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     /** A joiner leaves the cluster; the root ends it and removes the physmem file. */
     @Override
     public void close() {
+        closing = true;
         ticker.shutdownNow();
         if (client != null) {
             try {

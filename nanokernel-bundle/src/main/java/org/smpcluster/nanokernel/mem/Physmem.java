@@ -224,7 +224,20 @@ public final class Physmem implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        arena.close();
+        // A thread may be in the middle of a short access that holds the arena (a futex wake
+        // passing the doorbell word): let it finish rather than fail the shutdown.
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (true) {
+            try {
+                arena.close();
+                break;
+            } catch (IllegalStateException busy) {
+                if (System.nanoTime() > deadline) {
+                    throw busy;
+                }
+                LockSupport.parkNanos(100_000);
+            }
+        }
         if (owner) {
             deleteQuietly(path);
         }
