@@ -163,7 +163,8 @@ public class ClusterIT {
     }
 
     private String threads(int id) throws Exception {
-        ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=kmb)");
+        ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                "(&(osgi.command.scope=kmb)(osgi.command.function=threads))");
         Object commands = context.getService(refs[0]);
         try {
             return (String) commands.getClass().getMethod("threads", int.class).invoke(commands, id);
