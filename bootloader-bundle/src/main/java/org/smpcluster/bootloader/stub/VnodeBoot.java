@@ -101,7 +101,11 @@ public final class VnodeBoot {
             boot.keySet().removeIf(k -> !CLUSTER_WIDE.contains((String) k));
         }
         boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
-        Path storage = Files.createTempDirectory("smpcluster-vnode-" + boot.getProperty("smpcluster.vnode", "x") + "-");
+        // The framework's cache goes under the bootloader's stub directory (this JVM's class
+        // path), which the bootloader removes when the root shuts down: a vnode killed with
+        // SIGKILL cannot clean up after itself.
+        Path stubDir = Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0]);
+        Path storage = Files.createTempDirectory(Files.createDirectories(stubDir.resolve("storage")), "vnode-");
         try {
             Map<String, byte[]> entries = InMemoryJarLoader.unzip(image);
             trace(start, "image unpacked");
@@ -184,8 +188,9 @@ public final class VnodeBoot {
             try {
                 call(felix, "stop");
                 felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 10_000L);
-            } catch (ReflectiveOperationException e) {
-                // the JVM is going down anyway
+                delete(storage);
+            } catch (ReflectiveOperationException | IOException e) {
+                // the JVM is going down anyway; the bootloader removes what is left
             }
         }, "vnode-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
