@@ -128,6 +128,11 @@ public class ClusterIT {
         } finally {
             kmb.stop(3);
             kmb.stop(4);
+            try (var files = Files.walk(disk)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 
