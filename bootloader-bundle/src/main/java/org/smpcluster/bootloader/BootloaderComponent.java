@@ -13,13 +13,14 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.smpcluster.api.cluster.KernelComponent;
 
 /**
  * The kernel-mode bootloader as a component of the image. For now it reports the image this
  * vnode booted from and its digest: every vnode of a cluster must show the same one.
  */
-@Component(property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         KernelComponent.COMPONENT + "=bootloader",
         "osgi.command.scope=kmb",
         "osgi.command.function=status"})

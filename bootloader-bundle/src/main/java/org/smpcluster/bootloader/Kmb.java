@@ -66,8 +66,11 @@ public final class Kmb implements Bootloader, AutoCloseable {
     private final Path stub;
     private final Object changed = new Object();
     private final Map<Integer, Managed> vnodes = new TreeMap<>();
-    /** Standby JVMs by the memory size (heap limit) they were started for. Guarded by {@code vnodes}. */
-    private final Map<Long, Spare> spares = new TreeMap<>();
+    /**
+     * Standby JVMs by what they can become: the memory size (heap limit) they were started for
+     * and the image they preloaded. Guarded by {@code vnodes}.
+     */
+    private final Map<String, Spare> spares = new TreeMap<>();
     private int spareCount;
     private final ExecutorService restarts = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("kmb-restart").unstarted(r));
@@ -107,7 +110,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         this.memory = memory;
         this.devices = devices;
         this.settings = settings;
-        this.stub = extractStub(self);
+        this.stub = extractStub(self, nanokernel.clusterName());
         long period = Math.max(50, settings.hangTimeout().toMillis() / 4);
         watchdog.scheduleAtFixedRate(this::checkHeartbeats, period, period, TimeUnit.MILLISECONDS);
     }
@@ -194,7 +197,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
             });
             Spare spare;
             synchronized (vnodes) {
-                spare = useStandby ? spares.remove(spec.memory()) : null;
+                spare = useStandby ? spares.remove(spareKey(spec.memory(), image.digest())) : null;
             }
             Path log;
             if (spare != null && spare.process().isAlive()) {
@@ -248,7 +251,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
         progress.accept(String.format("vnode %d: joined, pid %d, %.1f ms from step 1", spec.id(), started.pid(),
                 (System.nanoTime() - begin) / 1e6));
-        prepareSpare(spec);
+        prepareSpare(spec, m.digest);
         return info(spec.id());
     }
 
@@ -285,11 +288,12 @@ public final class Kmb implements Bootloader, AutoCloseable {
      * installed from the image in this vnode's region), so that the next boot or restart of a
      * vnode of that size only has to pin it and start its framework.
      */
-    private void prepareSpare(VnodeSpec spec) {
+    private void prepareSpare(VnodeSpec spec, String digest) {
+        String key = spareKey(spec.memory(), digest);
         restarts.execute(() -> {
             Spare spare;
             synchronized (vnodes) {
-                Spare existing = spares.get(spec.memory());
+                Spare existing = spares.get(key);
                 if (closing || (existing != null && existing.process().isAlive())) {
                     return;
                 }
@@ -299,14 +303,18 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 }
                 Path log = stub.resolve("standby-" + (++spareCount) + ".log");
                 spare = new Spare(launch(spec, source, log, true), log);
-                spares.put(spec.memory(), spare);
+                spares.put(key, spare);
             }
             spare.process().onExit().thenRun(() -> {
                 synchronized (vnodes) {
-                    spares.remove(spec.memory(), spare);
+                    spares.remove(key, spare);
                 }
             });
         });
+    }
+
+    private static String spareKey(long memory, String digest) {
+        return memory + "/" + digest;
     }
 
     /** How many standby JVMs stand by, their bundles installed. */
@@ -648,10 +656,20 @@ public final class Kmb implements Bootloader, AutoCloseable {
         });
     }
 
-    /** Copies the stub's classes out of this bundle into a directory of their own. */
-    private static Path extractStub(Bundle self) {
+    /** Where the bootloader of cluster {@code cluster} keeps its stub, vnode logs and caches. */
+    public static Path stubDirectory(String cluster) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-kmb-" + cluster);
+    }
+
+    /**
+     * Copies the stub's classes out of this bundle into the cluster's stub directory. One root
+     * runs a cluster at a time, so what is there was left by a root that died: it goes.
+     */
+    private static Path extractStub(Bundle self, String cluster) {
         try {
-            Path dir = Files.createTempDirectory("smpcluster-kmb-");
+            Path dir = stubDirectory(cluster);
+            deleteTree(dir);
+            Files.createDirectories(dir);
             Enumeration<URL> classes = self.findEntries(STUB_PACKAGE, "*.class", false);
             if (classes == null) {
                 throw new IllegalStateException("the bootloader bundle has no boot stub under " + STUB_PACKAGE);
@@ -687,12 +705,21 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
         all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
         all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
-        try (Stream<Path> paths = Files.walk(stub)) {
+        try {
+            deleteTree(stub);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot remove the boot stub " + stub, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot remove the boot stub " + stub, e);
         }
     }
 

@@ -9,6 +9,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.smpcluster.api.bootloader.Bootloader;
@@ -29,7 +30,7 @@ import org.smpcluster.api.nanokernel.Portals;
  * vnode without a heartbeat for this long is declared hung, killed and restarted by policy),
  * {@value #STOP_TIMEOUT} (ms, default 5000).
  */
-@Component(immediate = true, service = {})
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = {})
 public final class KmbComponent {
 
     public static final String IMAGE = "smpcluster.image";

@@ -20,6 +20,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -36,7 +37,7 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
  * makes a clean exit 0 and a failed command non-zero; when Gogo's own shell stopped the
  * framework the launcher would report that as an abnormal stop.
  */
-@Component(immediate = true)
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true)
 public final class MainShell {
 
     /** Framework property holding the commands to run instead of the interactive shell. */

@@ -4,13 +4,14 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.smpcluster.api.cluster.KernelComponent;
 
 /**
  * The MOSIX adapter as a component of the image. It reports its identity; the work itself comes with
  * its own issue, behind {@code org.smpcluster.api.cluster}.
  */
-@Component(property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         KernelComponent.COMPONENT + "=mosix",
         "osgi.command.scope=mosix",
         "osgi.command.function=status"})

@@ -11,6 +11,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.smpcluster.api.cluster.KernelComponent;
 
 /**
@@ -18,7 +19,7 @@ import org.smpcluster.api.cluster.KernelComponent;
  * and version that provides each. The nanokernel answers it because it starts first and is
  * present on every vnode.
  */
-@Component(service = ComponentsCommand.class, property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, service = ComponentsCommand.class, property = {
         "osgi.command.scope=nk",
         "osgi.command.function=components"})
 public final class ComponentsCommand {

@@ -90,6 +90,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private volatile boolean rootLost;
 
     private Kernel(Config config) {
         if (config.vnode() < 0 || config.vnode() >= MAX_VNODES) {
@@ -97,6 +98,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         }
         this.config = config;
         boolean root = config.vnode() == ROOT;
+        List<Runnable> started = new java.util.ArrayList<>();
         physmem = root
                 ? Physmem.create(config.directory(), config.cluster(), config.physmemSize())
                 : Physmem.attach(config.directory(), config.cluster(), config.joinTimeout());
@@ -147,10 +149,12 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 bridges.onRelocate();
                 return false;
             });
-            irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos())
-                    .start();
+            irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos());
+            started.add(irq::close);
+            irq.start();
             ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                     .name("vnode-" + config.vnode() + "-ticker").unstarted(r));
+            started.add(ticker::shutdownNow);
             heartbeat();
             ticker.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
             if (config.timerHz() > 0) {
@@ -167,6 +171,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 devices.sync(); // devices the root gave this vnode before it booted
             }
         } catch (RuntimeException e) {
+            // Stop the threads first: one in a futex wait holds the mapping and it cannot close.
+            for (int i = started.size() - 1; i >= 0; i--) {
+                started.get(i).run();
+            }
             physmem.close();
             throw e;
         }
@@ -182,7 +190,17 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         VnodeTableDescriptor.heartbeat(physmem.segment(), config.vnode(), now);
         if (config.vnode() == ROOT) {
             HeaderDescriptor.rootHeartbeat(physmem.segment(), now);
+        } else if (!rootLost && rootStale(now)) {
+            // The root died or hung: nobody will serve this vnode's DSP again. The boot stub,
+            // which watches the root too, ends the vnode's process.
+            rootLost = true;
+            LOG.log(Level.ERROR, "vnode " + config.vnode() + ": the root's heartbeat stopped (pid "
+                    + HeaderDescriptor.rootPid(physmem.segment()) + ")");
         }
+    }
+
+    private boolean rootStale(long now) {
+        return now - HeaderDescriptor.rootHeartbeat(physmem.segment()) > Physmem.ROOT_HEARTBEAT_STALE.toNanos();
     }
 
     /** Root: a vnode joined. Watch its process, so that its death frees what it held at once. */
@@ -213,6 +231,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
             return; // the cluster is going away with its physical memory
         }
         members.remove(vnode);
+        server.discard(vnode);
         List<String> freed = table.reclaim(vnode);
         List<String> unassigned = devices.reclaim(vnode);
         long region = VnodeTableDescriptor.regionSize(physmem.segment(), vnode);
@@ -296,7 +315,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     public void close() {
         closing = true;
         ticker.shutdownNow();
-        if (client != null) {
+        if (client != null && !rootLost && !rootStale(System.nanoTime())) {
             try {
                 client.call(Message.LEAVE, new byte[0]);
             } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.smpcluster.api.cluster.KernelComponent;
 import org.smpcluster.api.nanokernel.Nanokernel;
@@ -18,7 +19,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
  * The nanokernel as a component of the image: which cluster and vnode this is, and what the
  * host gave this vnode's process (CPUs, heap).
  */
-@Component(property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         KernelComponent.COMPONENT + "=nanokernel",
         "osgi.command.scope=nk",
         "osgi.command.function=status"})

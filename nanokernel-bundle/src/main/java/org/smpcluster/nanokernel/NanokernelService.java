@@ -14,6 +14,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.util.tracker.ServiceTracker;
 import org.smpcluster.api.nanokernel.BridgeManager;
@@ -42,8 +43,13 @@ import org.smpcluster.nanokernel.device.Devices;
  * <li>{@value #SPIN_NANOS}: how long the interrupt thread spins before futex-waiting (default 50000)
  * <li>{@value #TIMER_HZ}: the timer interrupt's rate (default 0: no timer)
  * </ul>
+ *
+ * <p>Configuration Admin plays no part ({@code ConfigurationPolicy.IGNORE}): with the default
+ * policy, SCR re-creates a component when Configuration Admin comes or goes, and Configuration
+ * Admin stops before the nanokernel when the framework shuts down, which would boot a second
+ * nanokernel in the middle of the shutdown. The other smpcluster components ignore it too.
  */
-@Component(immediate = true, service = {})
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = {})
 public final class NanokernelService {
 
     public static final String CLUSTER = "smpcluster.cluster";

@@ -71,7 +71,10 @@ public class ClusterIT {
         return options.toArray(Option[]::new);
     }
 
-    /** However the tests ended: no vnode process of this cluster and no physmem file survive. */
+    /**
+     * However the tests ended: no vnode process of this cluster survives (the bootloader's
+     * shutdown removes its directory and the root its physmem file).
+     */
     @AfterClass
     public static void killLeftovers() throws IOException {
         ProcessHandle.allProcesses()

@@ -39,6 +39,14 @@ class SmpclusterCommandIT {
         String physmem = "/dev/shm/smpcluster-" + cluster;
         vnodeProcesses(physmem).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
         Files.deleteIfExists(Path.of(physmem));
+        Path stub = Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-kmb-" + cluster);
+        if (Files.exists(stub)) {
+            try (var files = Files.walk(stub)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
     }
 
     record Run(int exit, String out, String err) {
@@ -125,6 +133,36 @@ class SmpclusterCommandIT {
         String physmem = "/dev/shm/smpcluster-" + cluster;
         assertTrue(!Files.exists(Path.of(physmem)), "the root removed " + physmem);
         assertEquals(List.of(), vnodeProcesses(physmem), "vnode processes left behind");
+    }
+
+    @Test
+    void shouldEndItsVnodesWhenTheRootIsKilled() throws Exception {
+        List<String> command = List.of("bash", SCRIPT.toString(), "--cluster", cluster, "--no-build");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        Process root = builder.start(); // stdin stays open: the root's prompt waits
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(root.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            long vnode = -1;
+            Pattern joined = Pattern.compile("vnode 1: joined, pid (\\d+)");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+            for (String line; vnode < 0 && System.nanoTime() < deadline && (line = out.readLine()) != null; ) {
+                Matcher m = joined.matcher(line);
+                if (m.find()) {
+                    vnode = Long.parseLong(m.group(1));
+                }
+            }
+            assertTrue(vnode > 0, "vnode 1 joined");
+            ProcessHandle orphan = ProcessHandle.of(vnode).orElseThrow();
+
+            root.destroyForcibly(); // kill -9: nobody stops the vnode
+
+            // The root's heartbeat goes stale after 3 s; the vnode then stops its framework.
+            assertTrue(orphan.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).get() != null
+                    || !orphan.isAlive(), "vnode 1 ended by itself once the root's heartbeat stopped");
+        } finally {
+            root.destroyForcibly();
+        }
     }
 
     /** Processes whose command line names this physmem file: vnodes of the test's cluster. */

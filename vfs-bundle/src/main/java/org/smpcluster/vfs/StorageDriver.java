@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -27,7 +28,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
  * directory's {@value #OWNER} file. Commands (scope {@code storage}): {@code ls}, {@code cat},
  * {@code write}.
  */
-@Component(immediate = true, service = StorageDriver.class, property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = StorageDriver.class, property = {
         "osgi.command.scope=storage",
         "osgi.command.function=ls",
         "osgi.command.function=cat",

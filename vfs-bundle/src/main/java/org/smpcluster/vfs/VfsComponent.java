@@ -4,13 +4,14 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.smpcluster.api.cluster.KernelComponent;
 
 /**
  * The distributed filesystem as a component of the image. It reports its identity; the work itself comes with
  * its own issue, behind {@code org.smpcluster.api.vfs}.
  */
-@Component(property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         KernelComponent.COMPONENT + "=vfs",
         "osgi.command.scope=vfs",
         "osgi.command.function=status"})

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -27,7 +28,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
  * loopback address), answering each connection with which vnode serves it. When the device
  * moves away the port is closed here, and the new owner's driver opens it.
  */
-@Component(immediate = true, service = {})
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = {})
 public final class PortDriver {
 
     private static final System.Logger LOG = System.getLogger(PortDriver.class.getName());

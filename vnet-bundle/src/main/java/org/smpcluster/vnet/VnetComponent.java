@@ -4,13 +4,14 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.smpcluster.api.cluster.KernelComponent;
 
 /**
  * The virtual NIC driver as a component of the image. It reports its identity; the work itself comes with
  * its own issue, behind {@code org.smpcluster.api.vnet}.
  */
-@Component(property = {
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         KernelComponent.COMPONENT + "=vnet",
         "osgi.command.scope=net",
         "osgi.command.function=status"})

@@ -254,8 +254,15 @@ public final class VnodeBoot {
                 }
             }
         }
-        setFrameworkLevel.invoke(levels, beginning, java.lang.reflect.Array.newInstance(listenerType, 0));
+        // Unless the vnode is being stopped meanwhile (its root died, say): raising the level
+        // again would start the bundles the stop is stopping.
+        int state = (int) bundleType.getMethod("getState").invoke(felix);
+        if (state == 0x20 /* ACTIVE */ || state == 0x08 /* STARTING */) {
+            setFrameworkLevel.invoke(levels, beginning, java.lang.reflect.Array.newInstance(listenerType, 0));
+        }
         trace(start, "framework started");
+        watchRoot(Path.of(System.getProperty("smpcluster.physmem.dir", "/dev/shm"),
+                "smpcluster-" + System.getProperty("smpcluster.cluster")));
         felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 0L);
     }
 
@@ -325,6 +332,35 @@ public final class VnodeBoot {
             trace(System.nanoTime(), "futex prelink skipped: " + t);
         }
     }
+
+    /**
+     * Ends this vnode's process when its root is gone (its heartbeat older than 3 s): nobody
+     * else would ever stop it. The shutdown hook stops the framework on the way out.
+     */
+    private static void watchRoot(Path physmem) {
+        Thread.ofPlatform().daemon().name("root-watch").start(() -> {
+            try (Arena arena = Arena.ofConfined();
+                    FileChannel channel = FileChannel.open(physmem, StandardOpenOption.READ)) {
+                MemorySegment header = channel.map(FileChannel.MapMode.READ_ONLY, 0, 4096, arena);
+                java.lang.invoke.VarHandle beat = java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+                while (true) {
+                    Thread.sleep(500); // a watchdog's period, not a wait for a state
+                    long age = System.nanoTime() - (long) beat.getAcquire(header, ROOT_HEARTBEAT_OFFSET);
+                    if (age > 3_000_000_000L) {
+                        System.err.println("vnode " + System.getProperty("smpcluster.vnode")
+                                + ": the root's heartbeat stopped " + age / 1_000_000 + " ms ago; ending this vnode");
+                        System.exit(0);
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                System.err.println("vnode boot: cannot watch the root (" + e + "); ending this vnode");
+                System.exit(1);
+            }
+        });
+    }
+
+    /** Where the root's heartbeat is in the physmem header (HeaderDescriptor, which the stub cannot load). */
+    private static final long ROOT_HEARTBEAT_OFFSET = 128;
 
     /** One of the image's run bundles: its entry and its start level. */
     private record RunBundle(String file, int level) {

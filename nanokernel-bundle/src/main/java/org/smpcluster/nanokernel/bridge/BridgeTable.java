@@ -170,8 +170,11 @@ public final class BridgeTable {
      * Compaction, step 2, once every user is frozen: slides the bridge down into the hole below
      * it, moves its bytes, and unfreezes it at the new place. Null if the hole is gone.
      */
-    public synchronized Relocation relocate(int index) {
-        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
+    public synchronized Relocation relocate(Entry frozen) {
+        Entry e = BridgeDirectoryDescriptor.read(physmem, frozen.index());
+        if (!isStill(frozen, e)) {
+            return null; // freed meanwhile (its last user left), perhaps reused: nothing to move
+        }
         long region = allocator.regionSize(e.offset());
         long to = allocator.slideDown(e.offset());
         int thawed = e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN;
@@ -182,14 +185,22 @@ public final class BridgeTable {
         // Source and destination may overlap; MemorySegment.copy copies as if through a buffer.
         MemorySegment.copy(physmem, e.offset(), physmem, to, region);
         BridgeDirectoryDescriptor.write(physmem, e.with(thawed, to, e.users(), e.generation() + 1));
-        return new Relocation(index, e.name(), e.offset(), to, region);
+        return new Relocation(e.index(), e.name(), e.offset(), to, region);
     }
 
     /** Compaction given up for this bridge: unfreezes it where it is. */
-    public synchronized void thaw(int index) {
-        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
-        BridgeDirectoryDescriptor.write(physmem,
-                e.with(e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN, e.offset(), e.users(), e.generation()));
+    public synchronized void thaw(Entry frozen) {
+        Entry e = BridgeDirectoryDescriptor.read(physmem, frozen.index());
+        if (isStill(frozen, e)) {
+            BridgeDirectoryDescriptor.write(physmem,
+                    e.with(e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN, e.offset(), e.users(), e.generation()));
+        }
+    }
+
+    /** Whether entry {@code now} is still the bridge that was frozen as {@code frozen}. */
+    private static boolean isStill(Entry frozen, Entry now) {
+        return now.active() && now.frozen() && now.offset() == frozen.offset() && now.owner() == frozen.owner()
+                && now.name().equals(frozen.name());
     }
 
     /** The active entries. */

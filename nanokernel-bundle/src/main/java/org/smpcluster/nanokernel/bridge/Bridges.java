@@ -61,8 +61,9 @@ public final class Bridges implements BridgeManager {
     private final DspClient dsp;
     private final Portals portals;
     private final Duration timeout;
-    /** This vnode's open bridges, by directory index. Guarded by itself. */
+    /** This vnode's open bridges, by directory index. Changed under {@link #openClose}. */
     private final Map<Integer, Group> groups = new ConcurrentHashMap<>();
+    private final java.util.concurrent.locks.ReentrantLock openClose = new java.util.concurrent.locks.ReentrantLock();
     /** Root: freeze and thaw acknowledgements awaited, by "index/vnode/phase". */
     private final Map<String, CompletableFuture<Void>> acks = new ConcurrentHashMap<>();
     private static final int FROZE = 1;
@@ -115,19 +116,23 @@ public final class Bridges implements BridgeManager {
 
     private Bridge openBridge(int owner, String name, long size, RelocationListener listener) {
         boolean isTransient = listener != null;
-        BridgeTable.Opened opened;
+        // Opening and closing are one at a time on a vnode: a close telling the root "last
+        // handle gone" must not overtake an open that has just been answered for the same bridge.
+        openClose.lock();
         try {
-            opened = table != null ? table.open(vnode, owner, name, size, isTransient)
-                    : openRemote(owner, name, size, isTransient);
-        } catch (DspException e) {
-            throw translate(e);
-        }
-        Group group;
-        synchronized (groups) {
-            group = groups.computeIfAbsent(opened.index(), i -> new Group(i, opened, physmem));
+            BridgeTable.Opened opened;
+            try {
+                opened = table != null ? table.open(vnode, owner, name, size, isTransient)
+                        : openRemote(owner, name, size, isTransient);
+            } catch (DspException e) {
+                throw translate(e);
+            }
+            Group group = groups.computeIfAbsent(opened.index(), i -> new Group(i, opened, physmem));
             Handle handle = new Handle(group, owner, name, listener);
             group.handles.add(handle);
             return handle;
+        } finally {
+            openClose.unlock();
         }
     }
 
@@ -169,17 +174,20 @@ public final class Bridges implements BridgeManager {
 
     private void release(Handle handle) {
         Group group = handle.group;
-        synchronized (groups) {
+        openClose.lock();
+        try {
             group.handles.remove(handle);
             if (!group.handles.isEmpty()) {
                 return;
             }
             groups.remove(group.index);
-        }
-        if (table != null) {
-            table.close(vnode, group.index);
-        } else {
-            dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(group.index).array());
+            if (table != null) {
+                table.close(vnode, group.index);
+            } else {
+                dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(group.index).array());
+            }
+        } finally {
+            openClose.unlock();
         }
     }
 
@@ -262,9 +270,9 @@ public final class Bridges implements BridgeManager {
                 BridgeTable.Relocation r;
                 try {
                     await(frozen, users, FROZE, "freeze");
-                    r = table.relocate(frozen.index());
+                    r = table.relocate(frozen);
                 } catch (RuntimeException e) {
-                    table.thaw(frozen.index());
+                    table.thaw(frozen);
                     throw e;
                 } finally {
                     users.forEach(user -> portals.raise(user, Portals.VECTOR_RELOCATE)); // thaw

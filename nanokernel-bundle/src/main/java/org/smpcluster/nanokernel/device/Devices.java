@@ -231,6 +231,7 @@ public final class Devices implements DeviceManager {
                 await(released, "vnode " + from + " did not release device " + address);
             } catch (IllegalStateException e) {
                 t.abortMove(address);
+                notify(from); // it owns it again: let it plug it back if it unplugged it
                 throw e;
             }
             t.finishMove(address);

@@ -28,7 +28,12 @@ public final class DspClient {
     private final Portals portals;
     private final Duration timeout;
     private final ReentrantLock sending = new ReentrantLock();
-    private final AtomicLong ids = new AtomicLong();
+    /**
+     * Request ids start at a random place: answers a crashed incarnation of this vnode left in
+     * the ring must not match this one's requests.
+     */
+    private final AtomicLong ids = new AtomicLong(java.util.concurrent.ThreadLocalRandom.current()
+            .nextLong(1, Long.MAX_VALUE / 2));
     private final Map<Long, CompletableFuture<Message>> waiting = new ConcurrentHashMap<>();
     private final AtomicLong stale = new AtomicLong();
 
@@ -70,6 +75,10 @@ public final class DspClient {
             }
             portals.raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
             Message response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (response.type() != (type | Message.RESPONSE) && response.status() == Message.OK) {
+                throw new IllegalStateException("the root answered " + Message.typeName(type) + " #" + id + " with a "
+                        + Message.typeName(response.type()));
+            }
             if (response.status() != Message.OK) {
                 throw new DspException(response.status(), response.text());
             }
@@ -103,14 +112,18 @@ public final class DspClient {
                 continue;
             }
             if (response == null) {
-                return;
+                break;
             }
             CompletableFuture<Message> answer = waiting.get(response.requestId());
             if (answer == null) {
-                stale.incrementAndGet(); // its caller timed out and left
+                stale.incrementAndGet(); // its caller timed out and left, or another incarnation asked
             } else {
                 answer.complete(response);
             }
+        }
+        if (!requests.isEmpty()) {
+            // The root skipped our requests while our answers had no room: ring it again.
+            portals.raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
         }
     }
 

@@ -49,12 +49,27 @@ public final class DspServer {
     /** Serves every request waiting in every vnode's ring. Called on the root's interrupt thread. */
     public void drain() {
         for (int v = 1; v < Nanokernel.MAX_VNODES; v++) {
-            serve(v);
+            try {
+                serve(v);
+            } catch (RuntimeException e) {
+                // One vnode's trouble must not keep the others waiting.
+                malformed.incrementAndGet();
+                LOG.log(Level.ERROR, "DSP: serving vnode " + v + " failed", e);
+            }
         }
+    }
+
+    /** A vnode left or died: what it asked and never had answered is dropped, not run later. */
+    public void discard(int vnode) {
+        requests[vnode].skipAll();
     }
 
     private void serve(int vnode) {
         while (true) {
+            if (!responses[vnode].hasRoom()) {
+                // Answer only what can be answered: the vnode drains its answers and rings again.
+                return;
+            }
             Message request;
             try {
                 request = requests[vnode].poll();

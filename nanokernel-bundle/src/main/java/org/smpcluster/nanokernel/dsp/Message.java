@@ -37,8 +37,18 @@ public record Message(int type, int status, long requestId, byte[] payload) {
         return new Message(type | RESPONSE, status, requestId, payload);
     }
 
+    /** An error answer; its text is cut to what fits a ring slot (on a character boundary). */
     public Message error(int status, String text) {
-        return response(status, text.getBytes(StandardCharsets.UTF_8));
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        int max = org.smpcluster.nanokernel.layout.DspRingDescriptor.MAX_PAYLOAD;
+        if (utf8.length > max) {
+            int cut = max;
+            while (cut > 0 && (utf8[cut] & 0xC0) == 0x80) {
+                cut--; // do not split a UTF-8 sequence
+            }
+            utf8 = java.util.Arrays.copyOf(utf8, cut);
+        }
+        return response(status, utf8);
     }
 
     /** The payload read as little-endian fields. */

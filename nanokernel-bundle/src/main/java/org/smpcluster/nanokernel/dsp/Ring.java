@@ -75,6 +75,21 @@ final class Ring {
         }
     }
 
+    /** Producer side: whether one more message fits now. */
+    boolean hasRoom() {
+        return DspRingDescriptor.tail(ring) - DspRingDescriptor.head(ring) < DspRingDescriptor.SLOTS;
+    }
+
+    /** Whether a message waits (either side may ask). */
+    boolean isEmpty() {
+        return DspRingDescriptor.tail(ring) == DspRingDescriptor.head(ring);
+    }
+
+    /** Consumer side: drops every waiting message. */
+    void skipAll() {
+        DspRingDescriptor.head(ring, DspRingDescriptor.tail(ring));
+    }
+
     /** Test hook: the raw ring. */
     MemorySegment segment() {
         return ring;

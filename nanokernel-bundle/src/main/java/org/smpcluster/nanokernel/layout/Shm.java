@@ -110,6 +110,8 @@ public final class Shm {
             int before = getIntAcquire(s, seqOffset);
             if ((before & 1) == 0) {
                 T copy = read.get();
+                // The copy's plain reads must not drift past the second read of the sequence.
+                VarHandle.acquireFence();
                 if (getIntAcquire(s, seqOffset) == before) {
                     return copy;
                 }
@@ -122,6 +124,8 @@ public final class Shm {
     public static void seqWrite(MemorySegment s, long seqOffset, Runnable write) {
         int seq = getIntVolatile(s, seqOffset);
         setIntVolatile(s, seqOffset, seq + 1);
+        // The record's plain stores must not drift ahead of the odd sequence.
+        VarHandle.storeStoreFence();
         write.run();
         setIntRelease(s, seqOffset, seq + 2);
     }

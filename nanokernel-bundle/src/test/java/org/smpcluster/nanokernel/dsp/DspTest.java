@@ -107,7 +107,7 @@ class DspTest {
                     Duration.ofMillis(200));
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> client.call(Message.PING, new byte[0]));
-            assertTrue(e.getMessage().contains("did not answer PING #1 within 200 ms"), e.getMessage());
+            assertTrue(e.getMessage().matches(".*did not answer PING #\\d+ within 200 ms.*"), e.getMessage());
         }
     }
 
