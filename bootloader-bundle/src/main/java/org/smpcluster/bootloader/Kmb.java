@@ -199,16 +199,26 @@ public final class Kmb implements Bootloader, AutoCloseable {
             synchronized (vnodes) {
                 spare = useStandby ? spares.remove(spareKey(spec.memory(), image.digest())) : null;
             }
-            Path log;
+            Path log = stub.resolve("vnode-" + spec.id() + ".log");
+            Process woken = null;
             if (spare != null && spare.process().isAlive()) {
-                process = steps.run(6, "pin a standby JVM (pid " + spare.process().pid() + ", -Xmx" + heapMib(spec)
-                        + "m) to CPUs " + spec.cpus() + " and wake it", () -> takeOver(spare.process(), spec, r));
-                log = spare.log();
-            } else {
-                log = stub.resolve("vnode-" + spec.id() + ".log");
-                process = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
-                        () -> launch(spec, r, log, false));
+                try {
+                    woken = steps.run(6, "pin a standby JVM (pid " + spare.process().pid() + ", -Xmx" + heapMib(spec)
+                            + "m) to CPUs " + spec.cpus() + " and wake it", () -> takeOver(spare.process(), spec, r));
+                    log = spare.log();
+                } catch (RuntimeException e) {
+                    // The standby ended meanwhile (its source region went away, say): boot afresh.
+                    spare.process().destroyForcibly();
+                    LOG.log(Level.INFO, "vnode " + spec.id() + ": the standby JVM could not take over ("
+                            + e.getMessage() + "); starting a fresh one");
+                }
             }
+            if (woken == null) {
+                Path fresh = log;
+                woken = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
+                        () -> launch(spec, r, fresh, false));
+            }
+            process = woken;
             synchronized (vnodes) {
                 m.log = log;
                 m.process = process;
