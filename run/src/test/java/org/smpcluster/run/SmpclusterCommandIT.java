@@ -140,6 +140,7 @@ class SmpclusterCommandIT {
         List<String> command = List.of("bash", SCRIPT.toString(), "--cluster", cluster, "--no-build");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        List<Path> before = launcherTemporaries();
         Process root = builder.start(); // stdin stays open: the root's prompt waits
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(root.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -162,6 +163,28 @@ class SmpclusterCommandIT {
                     || !orphan.isAlive(), "vnode 1 ended by itself once the root's heartbeat stopped");
         } finally {
             root.destroyForcibly();
+            root.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS);
+            // What the killed root's launcher could not remove: its framework cache and the
+            // jars it unpacked, made while this test ran.
+            for (Path p : launcherTemporaries()) {
+                if (!before.contains(p)) {
+                    try (var files = Files.walk(p)) {
+                        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The bnd launcher's temporaries in the temp directory: osgi.*.fw caches, resource*.jar. */
+    private static List<Path> launcherTemporaries() throws IOException {
+        try (var entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return entries.filter(p -> {
+                String n = p.getFileName().toString();
+                return (n.startsWith("osgi.") && n.endsWith(".fw")) || (n.startsWith("resource") && n.endsWith(".jar"));
+            }).toList();
         }
     }
 
