@@ -3,7 +3,7 @@
  * clustering layers build on. Implemented by {@code org.smpcluster.vnet}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.smpcluster.api.vnet;
 
 import org.osgi.annotation.bundle.Export;
