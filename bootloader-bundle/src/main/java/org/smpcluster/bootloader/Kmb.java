@@ -380,14 +380,21 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 throw new IllegalStateException("vnode " + id + " did not join within "
                         + settings.joinTimeout().toMillis() + " ms; its output:\n" + log(id));
             }
-            synchronized (changed) {
-                try {
-                    // Woken by VECTOR_VNODE; the bound only covers a process that dies silently.
-                    changed.wait(Math.max(1, Math.min(left / 1_000_000, 20)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted waiting for vnode " + id + " to join", e);
-                }
+            awaitChange(left, "vnode " + id + " to join");
+        }
+    }
+
+    /**
+     * Waits for the vnode table to change (VECTOR_VNODE wakes it), at most {@code leftNanos}
+     * and at most 20 ms: that bound only covers a process that dies without a word.
+     */
+    private void awaitChange(long leftNanos, String what) {
+        synchronized (changed) {
+            try {
+                changed.wait(Math.max(1, Math.min(leftNanos / 1_000_000, 20)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for " + what, e);
             }
         }
     }
@@ -439,17 +446,11 @@ public final class Kmb implements Bootloader, AutoCloseable {
     private void awaitReclaimed(int id) {
         long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
         while (nanokernel.vnodes().get(id).state().equals(VnodeState.JOINED)) {
-            if (System.nanoTime() > deadline) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 throw new IllegalStateException("the nanokernel did not reclaim vnode " + id + " in time");
             }
-            synchronized (changed) {
-                try {
-                    changed.wait(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+            awaitChange(left, "the nanokernel to reclaim vnode " + id);
         }
     }
 
@@ -594,10 +595,6 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 List.of(), List.of());
     }
 
-    public Path stubDirectory() {
-        return stub;
-    }
-
     /** The last boot of vnode {@code id}: nanoseconds of steps 1..7, and [0] from step 1 to joined. */
     public long[] lastBoot(int id) {
         synchronized (vnodes) {
@@ -609,11 +606,6 @@ public final class Kmb implements Bootloader, AutoCloseable {
     /** The root's own image, which vnodes boot unless told otherwise. */
     public Path imagePath() {
         return settings.image();
-    }
-
-    /** The SHA-256 of the root's own image. */
-    public String imageDigest() {
-        return image(null).digest();
     }
 
     @Override

@@ -22,8 +22,6 @@ public final class RegionAllocator {
     public record Move(long from, long to, long size) {
     }
 
-    private final long base;
-    private final long limit;
     private final long page;
     /** Free extents: offset to size. */
     private final TreeMap<Long, Long> free = new TreeMap<>();
@@ -35,8 +33,6 @@ public final class RegionAllocator {
             throw new IllegalArgumentException("base=" + base + " limit=" + limit + " page=" + page
                     + ": need page-aligned base < limit");
         }
-        this.base = base;
-        this.limit = limit;
         this.page = page;
         free.put(base, limit - base);
     }
@@ -149,14 +145,6 @@ public final class RegionAllocator {
 
     public long totalFree() {
         return free.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    public long base() {
-        return base;
-    }
-
-    public long limit() {
-        return limit;
     }
 
     /** The free extents, offset to size, in address order. */
