@@ -172,6 +172,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         MemoryRegion region = null;
         MemoryRegion.Mapping mapping = null;
         Process process;
+        boolean fromStandby;
         try {
             Image image = image(spec.image() == null ? null : Path.of(spec.image()));
             MemoryRegion r = steps.run(1, "ask the nanokernel for a contiguous region of " + mib(spec.memory()),
@@ -213,6 +214,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                             + e.getMessage() + "); starting a fresh one");
                 }
             }
+            fromStandby = woken != null;
             if (woken == null) {
                 Path fresh = log;
                 woken = steps.run(6, "start a JVM pinned to CPUs " + spec.cpus() + " with -Xmx" + heapMib(spec) + "m",
@@ -244,13 +246,43 @@ public final class Kmb implements Bootloader, AutoCloseable {
             mapped.close();
             return null;
         });
-        Process started = process;
-        started.onExit().thenRun(() -> exited(m, started));
+        Process first = process;
+        first.onExit().thenRun(() -> exited(m, first));
+        Process started = first;
         try {
-            awaitJoin(spec.id(), started);
+            awaitJoin(spec.id(), first);
         } catch (RuntimeException e) {
-            started.destroyForcibly();
-            throw e;
+            first.destroyForcibly();
+            if (!fromStandby || first.isAlive() || m.stopping) {
+                throw e;
+            }
+            // A standby is only a head start: if it died before it joined (killed from
+            // outside, say), the image is still in the region, so boot it the ordinary way.
+            LOG.log(Level.WARNING, "vnode " + spec.id() + ": the standby JVM (pid " + first.pid()
+                    + ") ended before it joined (exit " + first.exitValue() + "); starting a fresh JVM");
+            progress.accept("vnode " + spec.id() + ": the standby JVM ended before it joined (exit "
+                    + first.exitValue() + "); starting a fresh JVM");
+            Path fresh = stub.resolve("vnode-" + spec.id() + ".log");
+            MemoryRegion r = memory.region(spec.id());
+            if (r == null) {
+                throw e;
+            }
+            Process retried = launch(spec, r, fresh, false);
+            started = retried;
+            synchronized (vnodes) {
+                m.log = fresh;
+                m.process = retried;
+                m.state = VnodeState.BOOTING;
+                m.startedNanos = System.nanoTime();
+            }
+            retried.onExit().thenRun(() -> exited(m, retried));
+            try {
+                awaitJoin(spec.id(), retried);
+            } catch (RuntimeException again) {
+                retried.destroyForcibly();
+                again.addSuppressed(e);
+                throw again;
+            }
         }
         steps.nanos[0] = System.nanoTime() - begin;
         synchronized (vnodes) {

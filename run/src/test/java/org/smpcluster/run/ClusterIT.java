@@ -170,6 +170,30 @@ public class ClusterIT {
         }
     }
 
+    @Test
+    public void shouldBootAFreshJvmWhenItsStandbyDiesBeforeJoining() throws Exception {
+        VnodeInfo first = booted(9, List.of(1), List.of(), RestartPolicy.NEVER);
+        kmb.stop(9);
+        await("a standby JVM ready", () -> kmb.readyStandbys() >= 1);
+        java.util.concurrent.atomic.AtomicLong standby = new java.util.concurrent.atomic.AtomicLong();
+        VnodeInfo v = kmb.boot(new VnodeSpec(9, List.of(1), 64L << 20, List.of(), RestartPolicy.NEVER), line -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("pin a standby JVM \\(pid (\\d+)").matcher(line);
+            if (m.find()) { // woken, not joined yet: killed from outside
+                standby.set(Long.parseLong(m.group(1)));
+                ProcessHandle.of(standby.get()).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        });
+        try {
+            assertNotEquals("a standby was used", 0, standby.get());
+            assertEquals(VnodeState.JOINED, v.state());
+            assertNotEquals(standby.get(), v.pid());
+            assertNotEquals(first.pid(), v.pid());
+            assertEquals(v.pid(), nanokernel.vnodes().get(9).pid());
+        } finally {
+            kmb.stop(9);
+        }
+    }
+
     private String threads(int id) throws Exception {
         ServiceReference<?>[] refs = context.getServiceReferences((String) null,
                 "(&(osgi.command.scope=kmb)(osgi.command.function=threads))");
