@@ -1,0 +1,180 @@
+package org.smpcluster.vnet;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.smpcluster.api.vnet.EthernetFrame;
+import org.smpcluster.api.vnet.ExcessiveCollisionsException;
+import org.smpcluster.api.vnet.MacAddress;
+import org.smpcluster.api.vnet.Nic;
+import org.smpcluster.api.vnet.NicStats;
+import org.smpcluster.vnet.link.Pcap;
+import org.smpcluster.vnet.link.Wire;
+import org.smpcluster.vnet.link.WireLayout.Counter;
+import org.smpcluster.vnet.nic.NicImpl;
+import org.smpcluster.vnet.nic.VnetCore;
+
+/** Gogo commands, scope {@code net}: interfaces, statistics, the wire, capture. */
+public final class NetCommands {
+
+    /** The EtherType of {@code net:send}'s frames: IEEE 802 local experimental 1. */
+    public static final int EXPERIMENTAL = 0x88B5;
+
+    static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send"};
+
+    private final VnetDriver driver;
+
+    NetCommands(VnetDriver driver) {
+        this.driver = driver;
+    }
+
+    private VnetCore core() {
+        return driver.core();
+    }
+
+    @Descriptor("show this vnode's interfaces: MAC, IPv4 address, flags, the wire's parameters")
+    public String ifconfig() {
+        StringBuilder out = new StringBuilder();
+        for (NicImpl nic : core().nicImpls()) {
+            Wire wire = nic.station().wire();
+            out.append(String.format(Locale.ROOT, "%s: flags=<UP,BROADCAST,MULTICAST%s> mtu 1500%n", nic.network(),
+                    nic.promiscuous() ? ",PROMISC" : ""));
+            out.append(String.format(Locale.ROOT, "    inet %s/%d  broadcast %s%n", nic.address().getHostAddress(),
+                    nic.prefixLength(), org.smpcluster.vnet.nic.Subnet.text(nic.subnet().broadcast())));
+            out.append(String.format(Locale.ROOT, "    ether %s  station %d of wire bridge %s%s%n", nic.mac(),
+                    nic.station().index(), VnetCore.BRIDGE_PREFIX + nic.network(),
+                    nic.groups().isEmpty() ? "" : "  groups " + nic.groups()));
+            out.append(String.format(Locale.ROOT, "    wire: slot time %d ns, gap %d ns, jabber %d ms, %d ring slots%s%n",
+                    wire.params().slotTimeNanos(), wire.params().gapNanos(), wire.params().jabberNanos() / 1_000_000,
+                    wire.params().slots(), wire.params().bitsPerSecond() == 0 ? ""
+                            : ", " + wire.params().bitsPerSecond() / 1_000_000 + " Mbit/s"));
+        }
+        return out.isEmpty() ? "no interfaces (net:attach NETWORK SUBNET attaches one)" : out.toString().stripTrailing();
+    }
+
+    @Descriptor("show interface statistics, as ip -s link does")
+    public String stats(@Descriptor("network (default: all)") @Parameter(names = {"-n", "--network"},
+            absentValue = "") String network) {
+        StringBuilder out = new StringBuilder();
+        for (Nic nic : core().nics()) {
+            if (!network.isEmpty() && !nic.network().equals(network)) {
+                continue;
+            }
+            out.append(format(nic.network(), nic.mac(), nic.stats())).append('\n');
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no interface on network '" + network + "'; this vnode has "
+                    + core().networks());
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String format(String name, MacAddress mac, NicStats s) {
+        return String.format(Locale.ROOT, """
+                %s: link/ether %s
+                    RX:  bytes packets errors dropped overrun   crc  runts oversize
+                    %10d %7d %6d %7d %7d %5d %6d %8d
+                    TX:  bytes packets errors carrier collisions excessive deferred jabbercut
+                    %10d %7d %6d %7d %10d %9d %8d %9d
+                    NAPI: %d interrupts, %d polls""", name, mac,
+                s.rxBytes(), s.rxPackets(), s.rxErrors(), s.rxDropped(), s.rxOverruns(), s.rxCrcErrors(), s.rxRunts(),
+                s.rxOversize(), s.txBytes(), s.txPackets(), s.txErrors(), s.txCarrierErrors(), s.collisions(),
+                s.excessiveCollisions(), s.deferrals(), s.jabberCuts(), s.interrupts(), s.polls());
+    }
+
+    @Descriptor("show every station on a network's wire (any vnode's), with its counters")
+    public String wire(@Descriptor("network") String network) {
+        Wire wire = core().wire(network).orElseThrow(() -> new IllegalArgumentException(
+                "this vnode is not on network '" + network + "'; it is on " + core().networks()));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "wire %s: %d frames carried, carrier %s%n%-3s %-5s %-17s %-8s %10s %10s %10s %10s %9s%n", network,
+                wire.head(), carrier(wire.carrier()), "#", "vnode", "mac", "pid", "tx", "rx", "collisions",
+                "overruns", "deferred"));
+        for (Wire.StationView v : wire.stations()) {
+            Map<Counter, Long> c = v.counters();
+            out.append(String.format(Locale.ROOT, "%-3d %-5d %-17s %-8d %10d %10d %10d %10d %9d%n", v.index(), v.vnode(),
+                    v.mac(), v.pid(), c.get(Counter.TX_PACKETS), c.get(Counter.RX_PACKETS), c.get(Counter.COLLISIONS),
+                    c.get(Counter.RX_OVERRUNS), c.get(Counter.DEFERRALS)));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    private static String carrier(long word) {
+        return switch (org.smpcluster.vnet.link.WireLayout.state(word)) {
+            case org.smpcluster.vnet.link.WireLayout.IDLE -> "idle";
+            case org.smpcluster.vnet.link.WireLayout.OPEN -> "open (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
+            case org.smpcluster.vnet.link.WireLayout.SENDING -> "sending (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
+            default -> "collided";
+        };
+    }
+
+    @Descriptor("capture what a wire carries into a pcap file (Ethernet), for tshark or Wireshark")
+    public String capture(
+            @Descriptor("stop after this many frames") @Parameter(names = {"-c", "--count"}, absentValue = "100") int count,
+            @Descriptor("stop after this many seconds") @Parameter(names = {"-t", "--time"}, absentValue = "10") double seconds,
+            @Descriptor("network") String network,
+            @Descriptor("the pcap file to write") String file) throws IOException {
+        if (count < 1) {
+            throw new IllegalArgumentException("--count must be at least 1");
+        }
+        if (seconds <= 0) {
+            throw new IllegalArgumentException("--time must be positive");
+        }
+        Wire wire = core().wire(network).orElseThrow(() -> new IllegalArgumentException(
+                "this vnode is not on network '" + network + "'; it is on " + core().networks()));
+        Path path = Path.of(file).toAbsolutePath();
+        Wire.Tap tap = wire.tap();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        Path partial = path.resolveSibling(path.getFileName() + ".part");
+        try (Pcap pcap = new Pcap(new BufferedOutputStream(Files.newOutputStream(partial)))) {
+            while (pcap.records() < count && System.nanoTime() < deadline) {
+                Wire.RawFrame f = tap.next();
+                if (f == null) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000); // a capture, not a NIC: no interrupts
+                    continue;
+                }
+                pcap.frame(f.epochMicros(), f.bytes());
+            }
+            pcap.close();
+            Files.move(partial, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return String.format(Locale.ROOT, "captured %d frames on %s into %s%s", pcap.records(), network, path,
+                    tap.overruns() == 0 ? "" : " (" + tap.overruns() + " lost to overrun)");
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    @Descriptor("attach this vnode to a network (its wire is created if no vnode has it)")
+    public String attach(@Descriptor("network name, e.g. eth1") String network,
+            @Descriptor("IPv4 subnet, e.g. 10.0.1.0/24") String subnet) {
+        return driver.attach(network, subnet).toString();
+    }
+
+    @Descriptor("send raw frames (EtherType 0x88b5, local experimental) with a text payload")
+    public String send(
+            @Descriptor("how many frames") @Parameter(names = {"-n", "--count"}, absentValue = "1") int count,
+            @Descriptor("network") String network,
+            @Descriptor("destination MAC, or 'broadcast'") String destination,
+            @Descriptor("payload text") String text) throws ExcessiveCollisionsException {
+        Nic nic = driver.nic(network).orElseThrow(() -> new IllegalArgumentException(
+                "this vnode is not on network '" + network + "'; it is on " + core().networks()));
+        MacAddress to = destination.equals("broadcast") ? MacAddress.BROADCAST : MacAddress.parse(destination);
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < count; i++) {
+            nic.send(new EthernetFrame(to, nic.mac(), EXPERIMENTAL, payload));
+        }
+        return "sent " + count + " frame" + (count == 1 ? "" : "s") + " to " + to + " on " + network;
+    }
+
+    static List<String> functions() {
+        return List.of(FUNCTIONS);
+    }
+}

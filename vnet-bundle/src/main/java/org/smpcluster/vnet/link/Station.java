@@ -1,0 +1,469 @@
+package org.smpcluster.vnet.link;
+
+import static org.smpcluster.vnet.link.WireLayout.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import org.smpcluster.api.vnet.EthernetFrame;
+import org.smpcluster.api.vnet.MacAddress;
+import org.smpcluster.vnet.link.WireLayout.Counter;
+
+/**
+ * One NIC's attachment to a {@link Wire}: transmit with CSMA/CD, receive what its filters let
+ * through. Its state (cursor, counters, filters) is the wire's, so a new driver takes over by
+ * attaching the same MAC again.
+ *
+ * <h2>Transmit: CSMA/CD on the carrier word</h2>
+ * <ol>
+ * <li>Carrier sense: defer while the carrier is held, then keep the interframe gap after it
+ *     drops (the release time is in the idle carrier word).</li>
+ * <li>Start: CAS the carrier from idle to OPEN(me, now). OPEN is the vulnerable window of one
+ *     slot time, the time a real signal needs to reach every station and come back.</li>
+ * <li>A station ready to send that finds another's carrier still OPEN has not "heard" it yet:
+ *     it transmits too, which it does by CASing the word to COLLIDED. Two stations that race
+ *     the idle-to-OPEN CAS collide this way too: the loser finds the winner OPEN.</li>
+ * <li>After the slot time the holder CASes OPEN to SENDING. If the word is COLLIDED instead,
+ *     both have detected the collision: the holder jams by releasing the carrier, both count
+ *     the collision and back off ({@link Backoff}); after 16 attempts the frame is an excessive
+ *     collision.</li>
+ * <li>SENDING, the holder alone writes the frame into the ring, publishes it by advancing the
+ *     head, releases the carrier with the time, and interrupts the stations that asked.</li>
+ * </ol>
+ * A holder that dies or stalls leaves its word behind; any station that wants the wire cuts a
+ * carrier older than the jabber timeout. A holder that finds its carrier cut before its commit
+ * retries the frame (counted as carrier lost). The commit is a CAS from SENDING to
+ * COMMIT(sequence); any station that finds a COMMIT word finishes it (advances the head by CAS,
+ * releases the carrier), so a frame is published exactly once even if its sender stalls or
+ * dies after committing. What a jabber cut of a live but stalled holder can still do, as on a
+ * real wire, is damage the slot it was writing when it resumes: readers check the slot's commit
+ * stamp against its writer (and the FCS), and count what fails as a receive error. A resumed
+ * writer that finishes its copy between a reader's copy and that check can still get its frame
+ * delivered in place of the committed one and then, after its retry, a second time; the
+ * transport above numbers its messages and drops the duplicate.
+ */
+public final class Station {
+
+    private final Wire wire;
+    private final MemorySegment s;
+    private final int index;
+    private final long base;
+    private final MacAddress mac;
+    private final Wire.Notifier notifier;
+    private final WireParams params;
+    private final ReentrantLock tx = new ReentrantLock();
+    private volatile Backoff backoff = new Backoff(ThreadLocalRandom.current());
+    private volatile boolean promiscuous;
+    private volatile long[] groups;
+
+    Station(Wire wire, int index, MacAddress mac, Wire.Notifier notifier) {
+        this.wire = wire;
+        this.s = wire.segment();
+        this.index = index;
+        this.base = stationBase(index);
+        this.mac = mac;
+        this.notifier = notifier;
+        this.params = wire.params();
+        this.promiscuous = (getInt(s, base + ST_FLAGS) & 1) != 0;
+        int n = getInt(s, base + ST_GROUPS);
+        long[] g = new long[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = getLong(s, base + ST_GROUP0 + 8L * i);
+        }
+        this.groups = g;
+    }
+
+    public Wire wire() {
+        return wire;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public MacAddress mac() {
+        return mac;
+    }
+
+    /** Uses {@code b} for backoff (tests make it deterministic). */
+    void backoff(Backoff b) {
+        backoff = b;
+    }
+
+    /** What became of a frame handed to {@link #transmit}. */
+    public enum Outcome {
+        SENT, EXCESSIVE_COLLISIONS
+    }
+
+    /**
+     * Puts {@code frame} (encoded, FCS included) on the wire. Blocks while the wire is busy
+     * (deferring) and while backing off; one frame at a time per station.
+     */
+    public Outcome transmit(byte[] frame, int length) {
+        if (length > SLOT_SIZE - SLOT_HEADER || length < 0) {
+            throw new IllegalArgumentException("a frame of " + length + " bytes does not fit a ring slot");
+        }
+        tx.lock();
+        try {
+            return transmitLocked(frame, length);
+        } finally {
+            tx.unlock();
+        }
+    }
+
+    private Outcome transmitLocked(byte[] frame, int length) {
+        int collisions = 0;
+        boolean deferred = false;
+        while (true) {
+            // 1. Carrier sense and the interframe gap.
+            long c;
+            long now;
+            boolean collided = false;
+            int spins = 0;
+            while (true) {
+                c = getLong(s, OFF_CARRIER);
+                now = System.nanoTime();
+                int state = state(c);
+                if (state == IDLE) {
+                    if (age(c, now) >= params.gapNanos()) {
+                        break;
+                    }
+                } else if (state == COMMIT) {
+                    complete(c); // its frame is written: finish publishing it, whoever's it is
+                    deferred = true;
+                    continue;
+                } else if (age(c, now) > params.jabberNanos()) {
+                    if (casLong(s, OFF_CARRIER, c, carrier(IDLE, 0, now))) {
+                        count(Counter.JABBER_CUTS, 1);
+                    }
+                    continue;
+                } else if (state == OPEN && holder(c) != index) {
+                    // 3. Its signal has not reached us: we send too, and both collide.
+                    if (casLong(s, OFF_CARRIER, c, carrier(COLLIDED, holder(c), c))) {
+                        collided = true;
+                        break;
+                    }
+                    continue;
+                } else {
+                    deferred = true;
+                }
+                spin(spins++);
+            }
+            if (!collided) {
+                // 2. Start transmitting: the vulnerable window opens.
+                long mine = carrier(OPEN, index, now);
+                if (!casLong(s, OFF_CARRIER, c, mine)) {
+                    continue; // someone started first: sense again (and collide if still in its window)
+                }
+                long current;
+                do {
+                    Thread.onSpinWait();
+                    current = getLong(s, OFF_CARRIER);
+                } while (current == mine && age(mine, System.nanoTime()) < params.slotTimeNanos());
+                long sending = carrier(SENDING, index, now);
+                if (current == mine && casLong(s, OFF_CARRIER, mine, sending)) {
+                    if (send(frame, length, sending, now)) {
+                        count(Counter.TX_PACKETS, 1);
+                        count(Counter.TX_BYTES, length);
+                        if (deferred) {
+                            count(Counter.DEFERRALS, 1);
+                        }
+                        interruptReceivers();
+                        return Outcome.SENT;
+                    }
+                    count(Counter.TX_CARRIER_LOST, 1);
+                    count(Counter.TX_ERRORS, 1);
+                    continue;
+                }
+                // 4. Collision detected: jam (release the carrier) and back off.
+                long collidedWord = carrier(COLLIDED, index, now);
+                casLong(s, OFF_CARRIER, collidedWord, carrier(IDLE, 0, System.nanoTime()));
+            }
+            count(Counter.COLLISIONS, 1);
+            collisions++;
+            if (Backoff.excessive(collisions)) {
+                count(Counter.EXCESSIVE_COLLISIONS, 1);
+                count(Counter.TX_ERRORS, 1);
+                return Outcome.EXCESSIVE_COLLISIONS;
+            }
+            long wait = backoff.slots(collisions) * params.slotTimeNanos();
+            long until = System.nanoTime() + wait;
+            int n = 0;
+            while (System.nanoTime() < until) {
+                spin(n++);
+            }
+        }
+    }
+
+    /**
+     * Fault injection: takes the carrier as a station in the middle of a frame would, and
+     * returns without letting go, as a station that dies or stalls there. The others cut it
+     * after the jabber timeout. Waits for the carrier to be idle first.
+     */
+    public void seizeCarrier() {
+        while (true) {
+            long c = getLong(s, OFF_CARRIER);
+            long now = System.nanoTime();
+            if (state(c) == IDLE && casLong(s, OFF_CARRIER, c, carrier(SENDING, index, now))) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** 5. Writes the frame into the ring and publishes it; false if the carrier was cut meanwhile. */
+    private boolean send(byte[] frame, int length, long sending, long start) {
+        long seq = getLong(s, OFF_HEAD);
+        long slot = slotBase(seq, params.slots());
+        setLong(s, slot + SL_SEQ, -1);
+        setLong(s, slot + SL_COMMIT, -1);
+        VarHandle.storeStoreFence();
+        setInt(s, slot + SL_LENGTH, length);
+        java.time.Instant t = java.time.Instant.now();
+        setLong(s, slot + SL_TIME, t.getEpochSecond() * 1_000_000 + t.getNano() / 1000);
+        MemorySegment.copy(frame, 0, s, ValueLayout.JAVA_BYTE, slot + SLOT_HEADER, length);
+        setInt(s, slot + SL_STATION, index); // after the bytes: a stalled writer that resumes marks what it overwrote
+        setLong(s, slot + SL_SEQ, seq);
+        long hold = params.transmitNanos(length);
+        if (hold > 0) {
+            int n = 0;
+            while (System.nanoTime() - start < hold) {
+                spin(n++);
+            }
+        }
+        // The commit point: SENDING to COMMIT(sequence), by CAS. A holder whose carrier was cut
+        // (it stalled past the jabber timeout) fails here and retries; from COMMIT on, the
+        // frame is published exactly once, by this station or by whoever finds the word.
+        long commit = carrier(COMMIT, index, seq);
+        if (!casLong(s, OFF_CARRIER, sending, commit)) {
+            return false;
+        }
+        complete(commit);
+        return true;
+    }
+
+    /** Publishes the frame a COMMIT word names (if nobody has) and releases the carrier. */
+    private void complete(long commit) {
+        long seq = committing(commit);
+        setLong(s, slotBase(seq, params.slots()) + SL_COMMIT, stamp(seq, holder(commit)));
+        casLong(s, OFF_HEAD, seq, seq + 1);
+        casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
+    }
+
+    private void interruptReceivers() {
+        for (int i = 0; i < STATIONS; i++) {
+            if (i == index) {
+                continue;
+            }
+            long b = stationBase(i);
+            if (getInt(s, b + ST_STATE) == 1 && getInt(s, b + ST_ARMED) == 1 && casInt(s, b + ST_ARMED, 1, 0)) {
+                notifier.interrupt(getInt(s, b + ST_VNODE), getInt(s, b + ST_VECTOR));
+            }
+        }
+    }
+
+    private static void spin(int n) {
+        if (n < 2_000) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    /** A frame delivered to this station, or a counted reason it was not. */
+    public interface Sink {
+        void frame(EthernetFrame frame, byte[] wireBytes);
+    }
+
+    /**
+     * Delivers up to {@code budget} frames that arrived for this station; returns how many it
+     * looked at (frames for others are skipped without counting against the budget).
+     */
+    public int poll(Sink sink, int budget) {
+        count(Counter.POLLS, 1);
+        long cursor = getLong(s, base + ST_CURSOR);
+        int delivered = 0;
+        while (delivered < budget) {
+            long head = wire.head();
+            if (cursor >= head) {
+                break;
+            }
+            if (head - cursor > params.slots()) {
+                count(Counter.RX_OVERRUNS, head - cursor - params.slots());
+                count(Counter.RX_DROPPED, head - cursor - params.slots());
+                cursor = head - params.slots();
+            }
+            Wire.RawFrame f = wire.read(cursor);
+            cursor++;
+            setLong(s, base + ST_CURSOR, cursor);
+            if (f == null) {
+                count(Counter.RX_OVERRUNS, 1);
+                count(Counter.RX_DROPPED, 1);
+                continue;
+            }
+            if (f == Wire.DAMAGED) {
+                count(Counter.RX_ERRORS, 1);
+                count(Counter.RX_DAMAGED, 1);
+                continue;
+            }
+            if (f.station() == index || !accepts(f.bytes())) {
+                continue;
+            }
+            delivered++;
+            FrameCodec.Decoded d = FrameCodec.decode(f.bytes(), 0, f.bytes().length);
+            if (!d.ok()) {
+                count(Counter.RX_ERRORS, 1);
+                count(switch (d.defect()) {
+                    case RUNT -> Counter.RX_RUNTS;
+                    case OVERSIZE -> Counter.RX_OVERSIZE;
+                    case BAD_FCS -> Counter.RX_BAD_FCS;
+                }, 1);
+                continue;
+            }
+            count(Counter.RX_PACKETS, 1);
+            count(Counter.RX_BYTES, f.bytes().length);
+            sink.frame(d.frame(), f.bytes());
+        }
+        return delivered;
+    }
+
+    /** Whether frames are waiting (the cursor is behind the head). */
+    public boolean pending() {
+        return getLong(s, base + ST_CURSOR) < wire.head();
+    }
+
+    /**
+     * NAPI: asks for a portal interrupt with the next frame. Returns true if frames are already
+     * waiting, in which case the caller should poll again (and {@link #disarm()}).
+     */
+    public boolean arm() {
+        setInt(s, base + ST_ARMED, 1);
+        VarHandle.fullFence();
+        return pending();
+    }
+
+    /** Whether this station asked for an interrupt with the next frame. */
+    public boolean armed() {
+        return getInt(s, base + ST_ARMED) == 1;
+    }
+
+    /** NAPI: no interrupts while polling. */
+    public void disarm() {
+        setInt(s, base + ST_ARMED, 0);
+    }
+
+    private boolean accepts(byte[] frame) {
+        if (frame.length < 6) {
+            return true; // a runt: counted as an error below
+        }
+        long dest = 0;
+        for (int i = 0; i < 6; i++) {
+            dest = dest << 8 | (frame[i] & 0xFF);
+        }
+        if (dest == mac.value() || dest == MacAddress.BROADCAST.value() || promiscuous) {
+            return true;
+        }
+        if ((dest >>> 40 & 1) != 0) {
+            for (long g : groups) {
+                if (g == dest) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    public void promiscuous(boolean on) {
+        synchronized (this) {
+            promiscuous = on;
+            int flags = getInt(s, base + ST_FLAGS);
+            setInt(s, base + ST_FLAGS, on ? flags | 1 : flags & ~1);
+        }
+    }
+
+    public boolean promiscuous() {
+        return promiscuous;
+    }
+
+    /**
+     * Receives frames sent to multicast group {@code group}.
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address, or this
+     *         station is in {@link WireLayout#MAX_GROUPS} groups already
+     */
+    public void join(MacAddress group) {
+        if (!group.isMulticast() || group.isBroadcast()) {
+            throw new IllegalArgumentException(group + " is not a multicast group address (the first byte's low bit is 0)");
+        }
+        synchronized (this) {
+            for (long g : groups) {
+                if (g == group.value()) {
+                    return;
+                }
+            }
+            if (groups.length == MAX_GROUPS) {
+                throw new IllegalArgumentException("station " + mac + " is in " + MAX_GROUPS
+                        + " multicast groups already; leave one first");
+            }
+            long[] next = java.util.Arrays.copyOf(groups, groups.length + 1);
+            next[groups.length] = group.value();
+            storeGroups(next);
+        }
+    }
+
+    public void leave(MacAddress group) {
+        synchronized (this) {
+            storeGroups(java.util.Arrays.stream(groups).filter(g -> g != group.value()).toArray());
+        }
+    }
+
+    public List<MacAddress> groups() {
+        List<MacAddress> list = new ArrayList<>();
+        for (long g : groups) {
+            list.add(new MacAddress(g));
+        }
+        return list;
+    }
+
+    private void storeGroups(long[] next) {
+        for (int i = 0; i < next.length; i++) {
+            setLong(s, base + ST_GROUP0 + 8L * i, next[i]);
+        }
+        setInt(s, base + ST_GROUPS, next.length);
+        groups = next;
+    }
+
+    /** This station's counters, as the wire holds them. */
+    public Wire.StationView view() {
+        return wire.view(index);
+    }
+
+    public long counter(Counter c) {
+        return getLong(s, WireLayout.counter(index, c));
+    }
+
+    /** A portal interrupt woke this station's receiver. */
+    public void countInterrupt() {
+        count(Counter.INTERRUPTS, 1);
+    }
+
+    void count(Counter c, long delta) {
+        add(s, WireLayout.counter(index, c), delta);
+    }
+
+    /** Leaves the wire for good (the vnode shuts down); a new attach starts afresh. */
+    public void detach() {
+        wire.detach(index);
+    }
+
+    /** For tests: a consumer that collects delivered frames. */
+    public static Sink into(Consumer<EthernetFrame> consumer) {
+        return (frame, bytes) -> consumer.accept(frame);
+    }
+}

@@ -1,0 +1,206 @@
+package org.smpcluster.vnet.nic;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32;
+
+import org.smpcluster.api.nanokernel.Bridge;
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.api.vnet.MacAddress;
+import org.smpcluster.api.vnet.Nic;
+import org.smpcluster.api.vnet.Vnet;
+import org.smpcluster.vnet.link.Station;
+import org.smpcluster.vnet.link.Wire;
+import org.smpcluster.vnet.link.WireLayout;
+import org.smpcluster.vnet.link.WireParams;
+
+/**
+ * One vnode's network driver, without OSGi: its NICs (one per network, each a station on
+ * the network's wire bridge) and the receive thread that serves them NAPI-style. A sender
+ * raises {@link #VECTOR} on this vnode when it puts a frame on a wire this vnode asked to be
+ * interrupted for; the handler wakes the receive thread, which polls every NIC until they are
+ * all drained, keeps polling a little while (busy poll, for latency), then re-arms the
+ * interrupts and sleeps.
+ */
+public final class VnetCore implements Vnet, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(VnetCore.class.getName());
+
+    /** The portal vector vnet interrupts on. */
+    public static final int VECTOR = Portals.FIRST_DRIVER_VECTOR;
+
+    /** The prefix of a network's wire bridge name. */
+    public static final String BRIDGE_PREFIX = "vnet.";
+
+    private final int vnode;
+    private final BridgeManager bridges;
+    private final Wire.Notifier notifier;
+    private final WireParams params;
+    private final long busyPollNanos;
+    private final Map<String, Attached> attached = new ConcurrentHashMap<>();
+    private final List<NicImpl> nics = new CopyOnWriteArrayList<>();
+    private final Thread receiver;
+    private volatile boolean running = true;
+
+    private record Attached(NicImpl nic, Bridge bridge) {
+    }
+
+    public VnetCore(int vnode, BridgeManager bridges, Wire.Notifier notifier, WireParams params, long busyPollNanos) {
+        this.vnode = vnode;
+        this.bridges = bridges;
+        this.notifier = notifier;
+        this.params = params;
+        this.busyPollNanos = busyPollNanos;
+        this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
+        receiver.start();
+    }
+
+    /** Portal interrupt: frames arrived on a wire. Called on the interrupt thread; only wakes the receiver. */
+    public void interrupt() {
+        for (NicImpl nic : nics) {
+            if (nic.station().pending()) {
+                nic.station().countInterrupt();
+            }
+        }
+        LockSupport.unpark(receiver);
+    }
+
+    @Override
+    public List<Nic> nics() {
+        return List.copyOf(nics);
+    }
+
+    public List<NicImpl> nicImpls() {
+        return List.copyOf(nics);
+    }
+
+    @Override
+    public Optional<Nic> nic(String network) {
+        return Optional.ofNullable(attached.get(network)).map(Attached::nic);
+    }
+
+    /** The wire of {@code network}, if this vnode is attached to it. */
+    public Optional<Wire> wire(String network) {
+        return Optional.ofNullable(attached.get(network)).map(a -> a.nic().station().wire());
+    }
+
+    @Override
+    public synchronized NicImpl attach(String network, String subnet) {
+        if (!network.matches("[a-z][a-z0-9_-]{0,14}")) {
+            throw new IllegalArgumentException("'" + network + "' is not a network name: a lower-case letter, then"
+                    + " up to 14 of a-z 0-9 _ -");
+        }
+        Attached existing = attached.get(network);
+        if (existing != null) {
+            return existing.nic();
+        }
+        Subnet asked = Subnet.parse(subnet);
+        Bridge bridge = bridges.open(BRIDGE_PREFIX + network, WireLayout.size(params.slots()));
+        try {
+            Wire wire = Wire.attach(network, bridge.segment(), params, asked.address(), asked.prefix());
+            Subnet actual = new Subnet(wire.subnet(), wire.prefix());
+            Station station = wire.station(vnode, mac(network, vnode), VECTOR, notifier);
+            NicImpl nic = new NicImpl(network, station, vnode, actual);
+            attached.put(network, new Attached(nic, bridge));
+            nics.add(nic);
+            if (!actual.equals(asked)) {
+                LOG.log(System.Logger.Level.WARNING, "network " + network + " runs subnet " + actual + ", not " + asked);
+            }
+            LockSupport.unpark(receiver);
+            return nic;
+        } catch (RuntimeException e) {
+            bridge.close();
+            throw e;
+        }
+    }
+
+    /** The MAC of {@code vnode} on {@code network}: the network's number is a hash of its name. */
+    public static MacAddress mac(String network, int vnode) {
+        CRC32 crc = new CRC32();
+        crc.update(network.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return MacAddress.of((int) (crc.getValue() & 0xFF), vnode);
+    }
+
+    private void receive() {
+        while (running) {
+            int n = 0;
+            for (NicImpl nic : nics) {
+                n += nic.poll(64);
+            }
+            if (n > 0) {
+                continue;
+            }
+            if (busyPoll()) {
+                continue;
+            }
+            boolean pending = false;
+            for (NicImpl nic : nics) {
+                pending |= nic.station().arm();
+            }
+            if (pending) {
+                for (NicImpl nic : nics) {
+                    nic.station().disarm();
+                }
+                continue;
+            }
+            LockSupport.park(this);
+        }
+    }
+
+    /** Polls for a while before sleeping: a frame that comes soon is taken without an interrupt. */
+    private boolean busyPoll() {
+        long until = System.nanoTime() + busyPollNanos;
+        while (running && System.nanoTime() < until) {
+            for (NicImpl nic : nics) {
+                if (nic.station().pending()) {
+                    return true;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /**
+     * Stops the receive thread and closes the wires. {@code detach}: the stations leave their
+     * wires for good (the vnode shuts down); otherwise they stay, for the next driver to take
+     * over (a bundle update).
+     */
+    public void close(boolean detach) {
+        running = false;
+        LockSupport.unpark(receiver);
+        try {
+            receiver.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Attached a : attached.values()) {
+            if (detach) {
+                a.nic().station().detach();
+            }
+            a.bridge().close();
+        }
+        attached.clear();
+        nics.clear();
+    }
+
+    @Override
+    public void close() {
+        close(true);
+    }
+
+    /** For display: the networks attached, in order. */
+    public List<String> networks() {
+        List<String> names = new ArrayList<>();
+        for (NicImpl nic : nics) {
+            names.add(nic.network());
+        }
+        return names;
+    }
+}

@@ -1,0 +1,315 @@
+package org.smpcluster.vnet.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.random.RandomGenerator;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.smpcluster.api.vnet.EthernetFrame;
+import org.smpcluster.api.vnet.MacAddress;
+import org.smpcluster.vnet.link.WireLayout.Counter;
+
+/** The wire in one process: filters, the ring, NAPI interrupts, collisions, jabber. */
+class WireTest {
+
+    static final MacAddress A = MacAddress.of(0, 1);
+    static final MacAddress B = MacAddress.of(0, 2);
+    static final MacAddress C = MacAddress.of(0, 3);
+    static final MacAddress GROUP = MacAddress.parse("01:00:5e:00:00:fb");
+
+    final Arena arena = Arena.ofShared();
+    final List<String> interrupts = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    Wire wire(WireParams params) {
+        MemorySegment segment = arena.allocate(WireLayout.size(params.slots()), 4096);
+        return Wire.attach("test", segment, params, 0x0A000000, 24);
+    }
+
+    Station station(Wire wire, MacAddress mac, int vnode) {
+        return wire.station(vnode, mac, 16, (v, vector) -> interrupts.add(v + "/" + vector));
+    }
+
+    static byte[] frame(MacAddress to, MacAddress from, String text) {
+        return FrameCodec.encode(new EthernetFrame(to, from, 0x88B5, text.getBytes()));
+    }
+
+    static List<String> drain(Station station) {
+        List<String> got = new ArrayList<>();
+        station.poll((f, bytes) -> got.add(new String(f.payload()).strip().replace("\0", "")), 1000);
+        return got;
+    }
+
+    @Test
+    void shouldDeliverUnicastBroadcastAndJoinedMulticastOnly() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        Station c = station(wire, C, 3);
+        c.join(GROUP);
+        for (byte[] f : List.of(frame(B, A, "to b"), frame(C, A, "to c"), frame(MacAddress.BROADCAST, A, "all"),
+                frame(GROUP, A, "group"))) {
+            assertEquals(Station.Outcome.SENT, a.transmit(f, f.length));
+        }
+        assertEquals(List.of("to b", "all"), drain(b));
+        assertEquals(List.of("to c", "all", "group"), drain(c));
+        assertEquals(List.of(), drain(a), "a station does not receive its own frames");
+        assertEquals(4, a.counter(Counter.TX_PACKETS));
+        assertEquals(2, b.counter(Counter.RX_PACKETS));
+        assertEquals(4, wire.head());
+    }
+
+    @Test
+    void shouldSeeEverythingInPromiscuousMode() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        station(wire, C, 3);
+        b.promiscuous(true);
+        byte[] f = frame(C, A, "for c");
+        a.transmit(f, f.length);
+        assertEquals(List.of("for c"), drain(b));
+        b.promiscuous(false);
+        a.transmit(f, f.length);
+        assertEquals(List.of(), drain(b));
+    }
+
+    @Test
+    void shouldDropAndCountBadFcsRuntsAndOversizeFrames() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        byte[] bad = frame(B, A, "corrupt");
+        bad[20] ^= 1;
+        a.transmit(bad, bad.length);
+        byte[] runt = frame(B, A, "short");
+        a.transmit(runt, 40);
+        byte[] oversize = new byte[1600];
+        System.arraycopy(B.bytes(), 0, oversize, 0, 6);
+        a.transmit(oversize, oversize.length);
+        byte[] good = frame(B, A, "fine");
+        a.transmit(good, good.length);
+        assertEquals(List.of("fine"), drain(b));
+        assertEquals(3, b.counter(Counter.RX_ERRORS));
+        assertEquals(1, b.counter(Counter.RX_BAD_FCS));
+        assertEquals(1, b.counter(Counter.RX_RUNTS));
+        assertEquals(1, b.counter(Counter.RX_OVERSIZE));
+        assertEquals(1, b.counter(Counter.RX_PACKETS));
+    }
+
+    @Test
+    void shouldCountOverrunsOfASlowReceiverWithoutBlockingTheWire() {
+        Wire wire = wire(WireParams.DEFAULT.withSlots(8));
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        for (int i = 0; i < 20; i++) {
+            byte[] f = frame(B, A, "n" + i);
+            assertEquals(Station.Outcome.SENT, a.transmit(f, f.length));
+        }
+        List<String> got = drain(b);
+        assertEquals(12, b.counter(Counter.RX_OVERRUNS));
+        assertEquals(List.of("n12", "n13", "n14", "n15", "n16", "n17", "n18", "n19"), got);
+    }
+
+    @Test
+    void shouldInterruptAnArmedReceiverOnceUntilItRearms() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 7);
+        byte[] f = frame(B, A, "x");
+        a.transmit(f, f.length);
+        a.transmit(f, f.length);
+        assertEquals(List.of("7/16"), interrupts, "armed at attach, then disarmed by the first interrupt");
+        assertTrue(b.arm(), "frames are waiting");
+        b.disarm();
+        assertEquals(2, drain(b).size());
+        assertFalse(b.arm());
+        a.transmit(f, f.length);
+        assertEquals(List.of("7/16", "7/16"), interrupts);
+    }
+
+    @Test
+    void shouldContinueWhereTheOldDriverStoppedWhenTheSameProcessAttachesAgain() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        b.join(GROUP);
+        byte[] f = frame(B, A, "one");
+        a.transmit(f, f.length);
+        assertEquals(1, drain(b).size());
+        byte[] g = frame(GROUP, A, "two");
+        a.transmit(g, g.length);
+        Station again = station(wire, B, 2); // a new driver build: same MAC, same process
+        assertEquals(List.of("two"), drain(again));
+        assertEquals(2, again.counter(Counter.RX_PACKETS));
+        assertEquals(List.of(GROUP), again.groups());
+        assertEquals(2, wire.stations().size());
+    }
+
+    @Test
+    void shouldCollideWithAStationInItsVulnerableWindowAndBackOff() {
+        Wire wire = wire(WireParams.DEFAULT.withSlotTime(50_000));
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        warmUp(b, a);
+        // A's transmission has just started (its carrier OPEN): B, ready now, has not heard it.
+        // A keeps its window open (fresh, so that nobody cuts it as jabber) until B collides.
+        long first = WireLayout.carrier(WireLayout.OPEN, a.index(), System.nanoTime());
+        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER, first);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            long c;
+            while (WireLayout.state(c = wire.carrier()) == WireLayout.OPEN) {
+                if (WireLayout.age(c, System.nanoTime()) > 100_000) {
+                    WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
+                            WireLayout.carrier(WireLayout.OPEN, a.index(), System.nanoTime()));
+                }
+                Thread.onSpinWait();
+            }
+            // At the end of its window A finds the collision and jams (releases the carrier).
+            WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
+                    WireLayout.carrier(WireLayout.IDLE, 0, System.nanoTime()));
+        });
+        b.backoff(new Backoff(fixed(0)));
+        byte[] f = frame(A, B, "after the collision");
+        assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
+        assertEquals(1, b.counter(Counter.COLLISIONS), () -> b.view().toString());
+        assertEquals(List.of("after the collision"), drain(a));
+        assertDoesNotHang(holder);
+    }
+
+    @Test
+    void shouldGiveUpAfterSixteenAttemptsAgainstAStationThatNeverYields() {
+        Wire wire = wire(WireParams.DEFAULT.withSlotTime(2_000));
+        station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        Station jammer = station(wire, C, 3);
+        warmUp(b, jammer);
+        long sentBefore = wire.head();
+        // A babbling station: whenever the carrier is not its OPEN, it opens it again.
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread babbler = Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+                long c = wire.carrier();
+                if (WireLayout.state(c) != WireLayout.OPEN || WireLayout.holder(c) != jammer.index()
+                        || WireLayout.age(c, System.nanoTime()) > 1_000_000) {
+                    WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
+                            WireLayout.carrier(WireLayout.OPEN, jammer.index(), System.nanoTime()));
+                }
+                Thread.onSpinWait();
+            }
+        });
+        try {
+            while (WireLayout.holder(wire.carrier()) != jammer.index()) {
+                Thread.onSpinWait(); // the babbler is on the wire before B tries
+            }
+            byte[] f = frame(A, B, "never");
+            assertEquals(Station.Outcome.EXCESSIVE_COLLISIONS, b.transmit(f, f.length), () -> b.view().toString());
+            assertEquals(16, b.counter(Counter.COLLISIONS));
+            assertEquals(1, b.counter(Counter.EXCESSIVE_COLLISIONS));
+            assertEquals(sentBefore, wire.head(), "nothing reached the wire");
+        } finally {
+            stop.set(true);
+            assertDoesNotHang(babbler);
+        }
+    }
+
+    @Test
+    void shouldCutTheCarrierOfAStationThatDiedWhileSending() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        warmUp(b, a);
+        long start = System.nanoTime();
+        // A died holding the carrier.
+        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
+                WireLayout.carrier(WireLayout.SENDING, a.index(), start));
+        byte[] f = frame(A, B, "through");
+        assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
+        long took = System.nanoTime() - start;
+        assertEquals(1, b.counter(Counter.JABBER_CUTS));
+        assertEquals(1, b.counter(Counter.DEFERRALS));
+        assertTrue(took < WireParams.MAX_JABBER.toNanos() * 5, "the wire was free again in " + took / 1_000_000 + " ms");
+        assertTrue(took >= WireParams.DEFAULT.jabberNanos(), "not before the jabber timeout");
+        assertEquals(List.of("through"), drain(a));
+    }
+
+    @Test
+    void shouldKeepTheFormattersParametersAndRefuseBadOnes() {
+        MemorySegment segment = arena.allocate(WireLayout.size(1024), 4096);
+        Wire first = Wire.attach("n", segment, WireParams.DEFAULT.withSlotTime(3_000), 1, 8);
+        Wire second = Wire.attach("n", segment, WireParams.DEFAULT, 2, 16);
+        assertEquals(3_000, second.params().slotTimeNanos());
+        assertEquals(8, second.prefix());
+        assertEquals(first.params(), second.params());
+        assertThrows(IllegalArgumentException.class, () -> WireParams.DEFAULT.withSlots(1000));
+        assertThrows(IllegalArgumentException.class,
+                () -> new WireParams(1024, 1000, 100, 20_000_000, 0), "jabber beyond 10 ms");
+        MemorySegment small = arena.allocate(8192, 4096);
+        assertThrows(IllegalStateException.class, () -> Wire.attach("m", small, WireParams.DEFAULT, 0, 0));
+    }
+
+    @Test
+    void shouldRefuseAStationBeyondTheLimitAndNonGroupAddresses() {
+        Wire wire = wire(WireParams.DEFAULT);
+        for (int i = 0; i < WireLayout.STATIONS; i++) {
+            station(wire, MacAddress.of(0, 100 + i), i);
+        }
+        var e = assertThrows(IllegalStateException.class, () -> station(wire, A, 1));
+        assertTrue(e.getMessage().contains("all 16 stations"), e.getMessage());
+        Station s = wire.station(1, MacAddress.of(0, 100), 16, (v, x) -> { });
+        assertThrows(IllegalArgumentException.class, () -> s.join(B));
+        assertThrows(IllegalArgumentException.class, () -> s.join(MacAddress.BROADCAST));
+    }
+
+    /**
+     * Sends a few frames and drains them, so that class loading and the first compilations do
+     * not happen inside a test's timed window (the jabber timeout is 5 ms).
+     */
+    static void warmUp(Station from, Station to) {
+        for (int i = 0; i < 50; i++) {
+            byte[] f = frame(to.mac(), from.mac(), "warm-up");
+            from.transmit(f, f.length);
+        }
+        drain(to);
+        for (Counter c : Counter.values()) {
+            WireLayout.setLong(from.wire().segment(), WireLayout.counter(from.index(), c), 0);
+            WireLayout.setLong(to.wire().segment(), WireLayout.counter(to.index(), c), 0);
+        }
+    }
+
+    static RandomGenerator fixed(int value) {
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return value;
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                return value;
+            }
+        };
+    }
+
+    static void assertDoesNotHang(Thread t) {
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertFalse(t.isAlive(), t + " still running");
+    }
+}

@@ -1,0 +1,78 @@
+package org.smpcluster.vnet.nic;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.vnet.EthernetFrame;
+import org.smpcluster.api.vnet.ExcessiveCollisionsException;
+import org.smpcluster.nanokernel.Kernel;
+import org.smpcluster.vnet.link.WireLayout;
+import org.smpcluster.vnet.link.WireParams;
+
+/**
+ * A vnode with a NIC on network "eth0", in its own JVM, for the multi-process tests. It
+ * joins, attaches, plays one scenario, reports on stdout, and leaves when stdin closes.
+ *
+ * <p>Usage: {@code VnetProcess DIR CLUSTER VNODE SCENARIO [ARGS...]}; scenarios:
+ * {@code send COUNT TO_VNODE} sends COUNT numbered frames as fast as it can;
+ * {@code hold} takes the carrier and keeps it (until killed).
+ */
+public final class VnetProcess {
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int vnode = Integer.parseInt(args[2]);
+        try (Kernel kernel = Kernel.boot(Kernel.Config.joiner(dir, args[1], vnode));
+                VnetCore vnet = new VnetCore(vnode, kernel.bridges(), kernel.portals()::raise, WireParams.DEFAULT,
+                        50_000)) {
+            kernel.pipeline().attach(InterruptPipeline.KERNEL, VnetCore.VECTOR, (v, hits) -> {
+                vnet.interrupt();
+                return false;
+            });
+            NicImpl nic = vnet.attach("eth0", "10.0.0.0/24");
+            say("attached " + nic.mac());
+            switch (args[3]) {
+                case "send" -> send(nic, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+                case "hold" -> hold(nic);
+                default -> throw new IllegalArgumentException("no scenario " + args[3]);
+            }
+            System.in.read();
+        }
+    }
+
+    /** Waits for "go" on stdin, then sends {@code count} frames numbered 0.. to {@code to}. */
+    private static void send(NicImpl nic, int count, int to) throws Exception {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        if (!"go".equals(in.readLine())) {
+            return;
+        }
+        long excessive = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            byte[] payload = ByteBuffer.allocate(64).putInt(nic.vnode()).putInt(i).array();
+            try {
+                nic.send(new EthernetFrame(VnetCore.mac("eth0", to), nic.mac(), 0x88B5, payload));
+            } catch (ExcessiveCollisionsException e) {
+                excessive++;
+                i--; // the frame was not sent: send it again
+            }
+        }
+        long took = System.nanoTime() - start;
+        var c = nic.station().view().counters();
+        say("sent " + count + " in " + took / 1_000_000 + " ms collisions " + c.get(WireLayout.Counter.COLLISIONS)
+                + " deferrals " + c.get(WireLayout.Counter.DEFERRALS) + " jabbercuts " + c.get(WireLayout.Counter.JABBER_CUTS)
+                + " carrierlost " + c.get(WireLayout.Counter.TX_CARRIER_LOST) + " excessive " + excessive);
+    }
+
+    /** Takes the carrier as if in the middle of a frame, and never lets go. */
+    private static void hold(NicImpl nic) {
+        nic.station().seizeCarrier();
+        say("holding");
+    }
+
+    static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
