@@ -104,6 +104,19 @@ public final class Kmb implements Bootloader, AutoCloseable {
     private record Spare(Process process, Path log) {
     }
 
+    /** The networks every vnode attaches to ({@code name=subnet,...}), null for the vnodes' default. */
+    private volatile String networks;
+    private volatile java.util.function.BiConsumer<String, String> attachNetwork = (name, subnet) -> { };
+
+    /**
+     * The networks vnodes are told to attach to, and how the root attaches to a configuration's
+     * networks itself.
+     */
+    public void networks(String initial, java.util.function.BiConsumer<String, String> attach) {
+        this.networks = initial == null || initial.isBlank() ? null : initial;
+        this.attachNetwork = attach;
+    }
+
     public Kmb(Nanokernel nanokernel, PhysicalMemory memory, DeviceManager devices, Settings settings,
             Bundle self) {
         this.nanokernel = nanokernel;
@@ -308,7 +321,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 "smpcluster.memory.size=" + region.size(),
                 "smpcluster.devices=" + String.join(",", spec.devices()),
                 "smpcluster.boot.verbose=true",
-                "") ;
+                networks == null ? "" : "smpcluster.networks=" + networks,
+                "");
     }
 
     /** Pins a standby to the vnode's CPUs and tells it which region it becomes; returns it. */
@@ -524,6 +538,14 @@ public final class Kmb implements Bootloader, AutoCloseable {
         for (ClusterConfig.DeviceSpec d : config.devices()) {
             if (devices.devices().stream().noneMatch(existing -> existing.address().equals(d.address()))) {
                 devices.add(d.address(), d.deviceClass(), d.name(), d.backing());
+            }
+        }
+        if (!config.networks().isEmpty()) {
+            networks = config.networks().stream().map(n -> n.name() + "=" + n.subnet())
+                    .collect(Collectors.joining(","));
+            for (ClusterConfig.NetworkSpec n : config.networks()) {
+                attachNetwork.accept(n.name(), n.subnet());
+                progress.accept("network " + n.name() + " " + n.subnet() + ": the root attached");
             }
         }
         List<VnodeInfo> booted = new ArrayList<>();

@@ -12,6 +12,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.smpcluster.api.vnet.Vnet;
 import org.smpcluster.api.bootloader.Bootloader;
 import org.smpcluster.api.nanokernel.DeviceManager;
 import org.smpcluster.api.nanokernel.InterruptHandler;
@@ -42,6 +46,11 @@ public final class KmbComponent {
     private final Kmb kmb;
     private final ServiceRegistration<?>[] registrations;
 
+    /** The root's network driver, if one runs: a configuration's networks are attached on it too. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Vnet vnet;
+
     @Activate
     public KmbComponent(BundleContext context, @Reference Nanokernel nanokernel, @Reference PhysicalMemory memory,
             @Reference DeviceManager devices) {
@@ -55,6 +64,13 @@ public final class KmbComponent {
                 millis(context, STOP_TIMEOUT, 5_000), Path.of(nanokernel.physmemPath()).getParent(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), jvmOptions(context));
         kmb = new Kmb(nanokernel, memory, devices, settings, context.getBundle());
+        kmb.networks(context.getProperty("smpcluster.networks"), (name, subnet) -> {
+            Vnet driver = vnet;
+            if (driver == null) {
+                throw new IllegalStateException("network " + name + ": no network driver (vnet) runs on the root");
+            }
+            driver.attach(name, subnet);
+        });
         Dictionary<String, Object> irq = new Hashtable<>();
         irq.put(InterruptHandler.VECTOR, Portals.VECTOR_VNODE);
         irq.put(InterruptHandler.DOMAIN, InterruptPipeline.KERNEL);
