@@ -28,7 +28,7 @@ public final class NetCommands {
     /** The EtherType of {@code net:send}'s frames: IEEE 802 local experimental 1. */
     public static final int EXPERIMENTAL = 0x88B5;
 
-    static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send"};
+    static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send", "ping", "arp"};
 
     private final VnetDriver driver;
 
@@ -172,6 +172,69 @@ public final class NetCommands {
             nic.send(new EthernetFrame(to, nic.mac(), EXPERIMENTAL, payload));
         }
         return "sent " + count + " frame" + (count == 1 ? "" : "s") + " to " + to + " on " + network;
+    }
+
+    @Descriptor("send ICMP echo requests to another vnode, as ping does; fails if none is answered")
+    public String ping(
+            @Descriptor("how many requests") @Parameter(names = {"-c", "--count"}, absentValue = "4") int count,
+            @Descriptor("milliseconds to wait for each reply") @Parameter(names = {"-W", "--timeout"},
+                    absentValue = "1000") int timeoutMillis,
+            @Descriptor("an IPv4 address, or vnode:N for vnode N on the first network") String target)
+            throws IOException, InterruptedException {
+        if (count < 1) {
+            throw new IllegalArgumentException("--count must be at least 1");
+        }
+        java.net.Inet4Address address = address(target);
+        StringBuilder out = new StringBuilder("PING " + address.getHostAddress() + ": 56 data bytes\n");
+        List<Double> rtts = new java.util.ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            try {
+                java.time.Duration rtt = driver.ping(address, java.time.Duration.ofMillis(timeoutMillis));
+                rtts.add(rtt.toNanos() / 1e6);
+                out.append(String.format(Locale.ROOT, "64 bytes from %s: icmp_seq=%d time=%.3f ms%n",
+                        address.getHostAddress(), i, rtt.toNanos() / 1e6));
+            } catch (java.net.SocketTimeoutException e) {
+                out.append("no reply for icmp_seq=").append(i).append('\n');
+            }
+        }
+        out.append(String.format(Locale.ROOT, "%d packets transmitted, %d received, %.0f%% packet loss", count,
+                rtts.size(), 100.0 * (count - rtts.size()) / count));
+        if (!rtts.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "%nrtt min/avg/max = %.3f/%.3f/%.3f ms",
+                    rtts.stream().mapToDouble(d -> d).min().orElseThrow(),
+                    rtts.stream().mapToDouble(d -> d).average().orElseThrow(),
+                    rtts.stream().mapToDouble(d -> d).max().orElseThrow()));
+        }
+        if (rtts.isEmpty()) {
+            throw new IOException(out.toString());
+        }
+        return out.toString();
+    }
+
+    private java.net.Inet4Address address(String target) {
+        if (target.startsWith("vnode:")) {
+            int vnode = Integer.parseInt(target.substring("vnode:".length()));
+            NicImpl nic = core().nicImpls().stream().findFirst().orElseThrow(
+                    () -> new IllegalArgumentException("this vnode is on no network"));
+            return org.smpcluster.vnet.nic.Subnet.inet(nic.subnet().host(vnode));
+        }
+        if (!target.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            throw new IllegalArgumentException("'" + target + "' is not an IPv4 address or vnode:N");
+        }
+        try {
+            return (java.net.Inet4Address) java.net.InetAddress.getByName(target);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("'" + target + "' is not an IPv4 address", e);
+        }
+    }
+
+    @Descriptor("show the ARP cache: IPv4 address to MAC, learned from the wires")
+    public String arp() {
+        StringBuilder out = new StringBuilder("Address          HWaddress\n");
+        core().ip().arpCache().entrySet().stream().sorted(Map.Entry.comparingByKey(Integer::compareUnsigned))
+                .forEach(e -> out.append(String.format(Locale.ROOT, "%-16s %s%n",
+                        org.smpcluster.vnet.nic.Subnet.text(e.getKey()), e.getValue())));
+        return out.toString().stripTrailing();
     }
 
     static List<String> functions() {

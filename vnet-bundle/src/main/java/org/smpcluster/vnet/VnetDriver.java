@@ -1,5 +1,8 @@
 package org.smpcluster.vnet;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
@@ -20,6 +23,8 @@ import org.smpcluster.api.nanokernel.InterruptHandler;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.api.vnet.Nic;
+import org.smpcluster.api.vnet.Transport;
+import org.smpcluster.api.vnet.UdpSocket;
 import org.smpcluster.api.vnet.Vnet;
 import org.smpcluster.vnet.link.WireParams;
 import org.smpcluster.vnet.nic.NicImpl;
@@ -49,6 +54,7 @@ public final class VnetDriver implements Vnet {
     private final ServiceRegistration<InterruptHandler> irq;
     private final Map<String, ServiceRegistration<Nic>> registrations = new ConcurrentHashMap<>();
     private final ServiceRegistration<NetCommands> commands;
+    private final ServiceRegistration<Transport> transport;
 
     @Activate
     public VnetDriver(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
@@ -67,6 +73,7 @@ public final class VnetDriver implements Vnet {
         scope.put("osgi.command.scope", "net");
         scope.put("osgi.command.function", NetCommands.FUNCTIONS);
         this.commands = context.registerService(NetCommands.class, new NetCommands(this), scope);
+        this.transport = context.registerService(Transport.class, core.transport(), null);
         String networks = context.getProperty(NETWORKS);
         for (Map.Entry<String, String> n : parse(networks == null || networks.isBlank() ? DEFAULT_NETWORKS : networks)) {
             try {
@@ -115,6 +122,21 @@ public final class VnetDriver implements Vnet {
         return core.nic(network);
     }
 
+    @Override
+    public UdpSocket openUdp(int port) {
+        return core.openUdp(port);
+    }
+
+    @Override
+    public Duration ping(Inet4Address address, Duration timeout) throws IOException {
+        return core.ping(address, timeout);
+    }
+
+    @Override
+    public Transport transport() {
+        return core.transport();
+    }
+
     public VnetCore core() {
         return core;
     }
@@ -129,6 +151,7 @@ public final class VnetDriver implements Vnet {
             }
         });
         try {
+            transport.unregister();
             commands.unregister();
             irq.unregister();
         } catch (IllegalStateException e) {

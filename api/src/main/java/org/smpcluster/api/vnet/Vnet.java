@@ -1,5 +1,8 @@
 package org.smpcluster.api.vnet;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,4 +27,23 @@ public interface Vnet {
      * @throws IllegalArgumentException for a bad name or subnet
      */
     Nic attach(String network, String subnet);
+
+    /**
+     * Opens a UDP socket on {@code port} (0 for an ephemeral port).
+     *
+     * @throws IllegalArgumentException if the port is out of range or taken
+     */
+    UdpSocket openUdp(int port);
+
+    /**
+     * Sends one ICMP echo request to {@code address} and waits for the reply; returns the round
+     * trip time.
+     *
+     * @throws java.net.SocketTimeoutException if no reply came within {@code timeout}
+     * @throws IOException if the address is not on any network of this vnode or does not answer ARP
+     */
+    Duration ping(Inet4Address address, Duration timeout) throws IOException;
+
+    /** The vnode's message transport over these networks. */
+    Transport transport();
 }

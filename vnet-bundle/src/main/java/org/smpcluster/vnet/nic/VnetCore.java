@@ -1,5 +1,8 @@
 package org.smpcluster.vnet.nic;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +17,11 @@ import org.smpcluster.api.nanokernel.BridgeManager;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.api.vnet.MacAddress;
 import org.smpcluster.api.vnet.Nic;
+import org.smpcluster.api.vnet.UdpSocket;
 import org.smpcluster.api.vnet.Vnet;
+import org.smpcluster.vnet.ip.IpStack;
 import org.smpcluster.vnet.link.Station;
+import org.smpcluster.vnet.transport.TransportImpl;
 import org.smpcluster.vnet.link.Wire;
 import org.smpcluster.vnet.link.WireLayout;
 import org.smpcluster.vnet.link.WireParams;
@@ -46,6 +52,8 @@ public final class VnetCore implements Vnet, AutoCloseable {
     private final Map<String, Attached> attached = new ConcurrentHashMap<>();
     private final List<NicImpl> nics = new CopyOnWriteArrayList<>();
     private final Thread receiver;
+    private final IpStack ip;
+    private final TransportImpl transport;
     private volatile boolean running = true;
 
     private record Attached(NicImpl nic, Bridge bridge) {
@@ -58,6 +66,8 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.params = params;
         this.busyPollNanos = busyPollNanos;
         this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
+        this.ip = new IpStack(this::nicImpls);
+        this.transport = new TransportImpl(ip, vnode);
         receiver.start();
     }
 
@@ -107,6 +117,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
             Subnet actual = new Subnet(wire.subnet(), wire.prefix());
             Station station = wire.station(vnode, mac(network, vnode), VECTOR, notifier);
             NicImpl nic = new NicImpl(network, station, vnode, actual);
+            ip.attached(nic);
             attached.put(network, new Attached(nic, bridge));
             nics.add(nic);
             if (!actual.equals(asked)) {
@@ -173,6 +184,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
      * over (a bundle update).
      */
     public void close(boolean detach) {
+        transport.close();
         running = false;
         LockSupport.unpark(receiver);
         try {
@@ -193,6 +205,25 @@ public final class VnetCore implements Vnet, AutoCloseable {
     @Override
     public void close() {
         close(true);
+    }
+
+    @Override
+    public UdpSocket openUdp(int port) {
+        return ip.openUdp(port);
+    }
+
+    @Override
+    public Duration ping(Inet4Address address, Duration timeout) throws IOException {
+        return ip.ping(address, timeout);
+    }
+
+    @Override
+    public TransportImpl transport() {
+        return transport;
+    }
+
+    public IpStack ip() {
+        return ip;
     }
 
     /** For display: the networks attached, in order. */

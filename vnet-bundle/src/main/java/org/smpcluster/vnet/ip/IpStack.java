@@ -1,0 +1,365 @@
+package org.smpcluster.vnet.ip;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import org.smpcluster.api.vnet.EthernetFrame;
+import org.smpcluster.api.vnet.MacAddress;
+import org.smpcluster.api.vnet.Nic;
+import org.smpcluster.api.vnet.UdpSocket;
+import org.smpcluster.vnet.nic.NicImpl;
+import org.smpcluster.vnet.nic.Subnet;
+
+/**
+ * ARP (RFC 826), IPv4 (RFC 791, no fragmentation: DF set, 1500-byte MTU), ICMP echo (RFC 792)
+ * and UDP (RFC 768, checksummed) over a vnode's NICs. Packets are handled on the NICs' receive
+ * thread; what answers (ARP replies, echo replies) is sent from there.
+ *
+ * <pre>
+ *  IPv4 header, 20 bytes (no options):
+ *   0      4      8              16     19                      31
+ *  +------+------+--------------+--------------------------------+
+ *  | 4    | 5    | TOS 0        | total length                   |
+ *  | identification             | 0 1 0 | fragment offset 0      |  DF set
+ *  | TTL 64      | protocol     | header checksum                |
+ *  | source address                                              |
+ *  | destination address                                         |
+ *  +-------------------------------------------------------------+
+ * </pre>
+ */
+public final class IpStack {
+
+    private static final System.Logger LOG = System.getLogger(IpStack.class.getName());
+
+    public static final int ETHERTYPE_IPV4 = 0x0800;
+    public static final int ETHERTYPE_ARP = 0x0806;
+    public static final int ICMP = 1;
+    public static final int UDP = 17;
+    static final int IP_HEADER = 20;
+    static final int UDP_HEADER = 8;
+    static final Duration ARP_TIMEOUT = Duration.ofMillis(300);
+    static final int ARP_ATTEMPTS = 3;
+
+    private final Supplier<List<NicImpl>> nics;
+    private final Map<Integer, MacAddress> arpCache = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<MacAddress>> arpPending = new ConcurrentHashMap<>();
+    private final Map<Integer, UdpSocketImpl> sockets = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Long>> echoes = new ConcurrentHashMap<>();
+    private final AtomicInteger identification = new AtomicInteger(ThreadLocalRandom.current().nextInt());
+    private final AtomicInteger echoSequence = new AtomicInteger();
+    private final int echoId = ThreadLocalRandom.current().nextInt(1 << 16);
+    private final AtomicInteger ephemeral = new AtomicInteger(49152);
+    private final AtomicLong badPackets = new AtomicLong();
+
+    public IpStack(Supplier<List<NicImpl>> nics) {
+        this.nics = nics;
+    }
+
+    /** Hooks a newly attached NIC's ARP and IPv4 frames. */
+    public void attached(NicImpl nic) {
+        nic.listen(ETHERTYPE_ARP, this::arp);
+        nic.listen(ETHERTYPE_IPV4, this::ipv4);
+    }
+
+    // Routing.
+
+    /** The NIC whose subnet holds {@code ip}. */
+    NicImpl route(int ip) throws NoRouteToHostException {
+        for (NicImpl nic : nics.get()) {
+            if (nic.subnet().contains(ip)) {
+                return nic;
+            }
+        }
+        throw new NoRouteToHostException(Subnet.text(ip) + " is on no network of this vnode; its networks: "
+                + nics.get().stream().map(n -> n.network() + " " + n.subnet()).toList());
+    }
+
+    static int ip(NicImpl nic) {
+        return nic.subnet().host(nic.vnode());
+    }
+
+    // ARP.
+
+    private void arp(Nic n, EthernetFrame frame) {
+        NicImpl nic = (NicImpl) n;
+        ByteBuffer b = ByteBuffer.wrap(frame.payload());
+        if (frame.payload().length < 28 || b.getShort(0) != 1 || b.getShort(2) != ETHERTYPE_IPV4 || b.get(4) != 6
+                || b.get(5) != 4) {
+            badPackets.incrementAndGet();
+            return;
+        }
+        int op = b.getShort(6);
+        MacAddress sha = MacAddress.of(frame.payload(), 8);
+        int spa = b.getInt(14);
+        int tpa = b.getInt(24);
+        if (nic.subnet().contains(spa) && !sha.isMulticast()) {
+            arpCache.put(spa, sha);
+            CompletableFuture<MacAddress> waiting = arpPending.remove(spa);
+            if (waiting != null) {
+                waiting.complete(sha);
+            }
+        }
+        if (op == 1 && tpa == ip(nic)) {
+            send(nic, sha, ETHERTYPE_ARP, arpPacket(2, nic.mac(), ip(nic), sha, spa));
+        }
+    }
+
+    private static byte[] arpPacket(int op, MacAddress sha, int spa, MacAddress tha, int tpa) {
+        ByteBuffer b = ByteBuffer.allocate(28);
+        b.putShort((short) 1).putShort((short) ETHERTYPE_IPV4).put((byte) 6).put((byte) 4).putShort((short) op);
+        b.put(sha.bytes()).putInt(spa).put(tha.bytes()).putInt(tpa);
+        return b.array();
+    }
+
+    /** The MAC of {@code ip} on {@code nic}'s network, asking by ARP if it is not cached. */
+    MacAddress resolve(NicImpl nic, int ip) throws IOException {
+        if (ip == nic.subnet().broadcast()) {
+            return MacAddress.BROADCAST;
+        }
+        MacAddress known = arpCache.get(ip);
+        if (known != null) {
+            return known;
+        }
+        CompletableFuture<MacAddress> answer = arpPending.computeIfAbsent(ip, k -> new CompletableFuture<>());
+        for (int attempt = 0; attempt < ARP_ATTEMPTS; attempt++) {
+            send(nic, MacAddress.BROADCAST, ETHERTYPE_ARP, arpPacket(1, nic.mac(), ip(nic), new MacAddress(0), ip));
+            try {
+                return answer.get(ARP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // ask again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted resolving " + Subnet.text(ip), e);
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause());
+            }
+        }
+        arpPending.remove(ip, answer);
+        throw new IOException(Subnet.text(ip) + " does not answer ARP on " + nic.network() + " (" + ARP_ATTEMPTS
+                + " requests, " + ARP_TIMEOUT.toMillis() + " ms each): is that vnode up?");
+    }
+
+    /** The ARP cache, for display. */
+    public Map<Integer, MacAddress> arpCache() {
+        return Map.copyOf(arpCache);
+    }
+
+    private static void send(NicImpl nic, MacAddress to, int etherType, byte[] payload) {
+        try {
+            nic.send(new EthernetFrame(to, nic.mac(), etherType, payload));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot send on " + nic.network() + ": " + e.getMessage());
+        }
+    }
+
+    // IPv4.
+
+    /** Sends an IPv4 packet of {@code protocol} carrying {@code payload} to {@code destination}. */
+    public void sendIp(int destination, int protocol, byte[] payload, int offset, int length) throws IOException {
+        NicImpl nic = route(destination);
+        MacAddress mac = resolve(nic, destination);
+        byte[] packet = new byte[IP_HEADER + length];
+        ByteBuffer b = ByteBuffer.wrap(packet);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) packet.length).putShort((short) identification.getAndIncrement())
+                .putShort((short) 0x4000).put((byte) 64).put((byte) protocol).putShort((short) 0).putInt(ip(nic))
+                .putInt(destination);
+        b.putShort(10, (short) checksum(packet, 0, IP_HEADER, 0));
+        System.arraycopy(payload, offset, packet, IP_HEADER, length);
+        nic.send(new EthernetFrame(mac, nic.mac(), ETHERTYPE_IPV4, packet));
+    }
+
+    private void ipv4(Nic n, EthernetFrame frame) {
+        NicImpl nic = (NicImpl) n;
+        byte[] p = frame.payload();
+        if (p.length < IP_HEADER || (p[0] & 0xFF) >>> 4 != 4) {
+            badPackets.incrementAndGet();
+            return;
+        }
+        int ihl = (p[0] & 0x0F) * 4;
+        ByteBuffer b = ByteBuffer.wrap(p);
+        int total = b.getShort(2) & 0xFFFF;
+        if (ihl < IP_HEADER || total < ihl || total > p.length || checksum(p, 0, ihl, 0) != 0
+                || (b.getShort(6) & 0x3FFF) != 0) {
+            badPackets.incrementAndGet(); // bad header, or a fragment (this stack sends none)
+            return;
+        }
+        int source = b.getInt(12);
+        int destination = b.getInt(16);
+        if (destination != ip(nic) && destination != nic.subnet().broadcast() && destination != -1) {
+            return;
+        }
+        switch (p[9]) {
+            case ICMP -> icmp(nic, source, p, ihl, total - ihl);
+            case UDP -> udp(source, destination, p, ihl, total - ihl);
+            default -> badPackets.incrementAndGet();
+        }
+    }
+
+    /** The Internet checksum (RFC 1071) of {@code length} bytes, added to {@code initial}. */
+    static int checksum(byte[] data, int offset, int length, long initial) {
+        long sum = initial;
+        int i = offset;
+        for (; i + 1 < offset + length; i += 2) {
+            sum += (data[i] & 0xFF) << 8 | data[i + 1] & 0xFF;
+        }
+        if (i < offset + length) {
+            sum += (data[i] & 0xFF) << 8;
+        }
+        while (sum >>> 16 != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) ~sum & 0xFFFF;
+    }
+
+    // ICMP echo.
+
+    private void icmp(NicImpl nic, int source, byte[] p, int at, int length) {
+        if (length < 8 || checksum(p, at, length, 0) != 0) {
+            badPackets.incrementAndGet();
+            return;
+        }
+        int type = p[at] & 0xFF;
+        if (type == 8) { // echo request: answer with the same identifier, sequence and data
+            byte[] reply = java.util.Arrays.copyOfRange(p, at, at + length);
+            reply[0] = 0;
+            reply[2] = 0;
+            reply[3] = 0;
+            int sum = checksum(reply, 0, reply.length, 0);
+            reply[2] = (byte) (sum >>> 8);
+            reply[3] = (byte) sum;
+            try {
+                sendIp(source, ICMP, reply, 0, reply.length);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot answer a ping from " + Subnet.text(source) + ": " + e);
+            }
+        } else if (type == 0) {
+            ByteBuffer b = ByteBuffer.wrap(p, at, length);
+            int key = (b.getShort(at + 4) & 0xFFFF) << 16 | b.getShort(at + 6) & 0xFFFF;
+            CompletableFuture<Long> waiting = echoes.remove(key);
+            if (waiting != null) {
+                waiting.complete(System.nanoTime());
+            }
+        }
+    }
+
+    /** One ICMP echo round trip to {@code address}. */
+    public Duration ping(Inet4Address address, Duration timeout) throws IOException {
+        int seq = echoSequence.incrementAndGet() & 0xFFFF;
+        int key = echoId << 16 | seq;
+        CompletableFuture<Long> reply = new CompletableFuture<>();
+        echoes.put(key, reply);
+        byte[] request = new byte[8 + 56];
+        ByteBuffer b = ByteBuffer.wrap(request);
+        b.put((byte) 8).put((byte) 0).putShort((short) 0).putShort((short) echoId).putShort((short) seq);
+        for (int i = 8; i < request.length; i++) {
+            request[i] = (byte) i;
+        }
+        b.putShort(2, (short) checksum(request, 0, request.length, 0));
+        int to = Subnet.ip(address);
+        try {
+            resolve(route(to), to); // ARP first, so that the round trip is the echo's alone
+            long start = System.nanoTime();
+            sendIp(to, ICMP, request, 0, request.length);
+            long end = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return Duration.ofNanos(end - start);
+        } catch (TimeoutException e) {
+            throw new SocketTimeoutException("no echo reply from " + address.getHostAddress() + " within "
+                    + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        } finally {
+            echoes.remove(key);
+        }
+    }
+
+    // UDP.
+
+    /** Opens a UDP socket on {@code port}, 0 for an ephemeral one. */
+    public UdpSocketImpl openUdp(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("UDP port " + port + " is outside 0..65535");
+        }
+        if (port == 0) {
+            for (int i = 0; i < 16384; i++) {
+                int candidate = 49152 + Math.floorMod(ephemeral.getAndIncrement() - 49152, 16384);
+                UdpSocketImpl s = new UdpSocketImpl(this, candidate);
+                if (sockets.putIfAbsent(candidate, s) == null) {
+                    return s;
+                }
+            }
+            throw new IllegalStateException("no ephemeral UDP port left");
+        }
+        UdpSocketImpl s = new UdpSocketImpl(this, port);
+        if (sockets.putIfAbsent(port, s) != null) {
+            throw new IllegalArgumentException("UDP port " + port + " is taken on this vnode");
+        }
+        return s;
+    }
+
+    void closed(UdpSocketImpl socket) {
+        sockets.remove(socket.port(), socket);
+    }
+
+    void sendUdp(int sourcePort, int destination, int port, byte[] payload, int offset, int length) throws IOException {
+        if (length > UdpSocket.MAX_PAYLOAD) {
+            throw new IOException("a UDP payload of " + length + " bytes; at most " + UdpSocket.MAX_PAYLOAD);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("UDP port " + port + " is outside 1..65535");
+        }
+        NicImpl nic = route(destination);
+        byte[] datagram = new byte[UDP_HEADER + length];
+        ByteBuffer b = ByteBuffer.wrap(datagram);
+        b.putShort((short) sourcePort).putShort((short) port).putShort((short) datagram.length).putShort((short) 0);
+        System.arraycopy(payload, offset, datagram, UDP_HEADER, length);
+        int sum = checksum(datagram, 0, datagram.length, pseudoHeader(ip(nic), destination, datagram.length));
+        b.putShort(6, (short) (sum == 0 ? 0xFFFF : sum));
+        sendIp(destination, UDP, datagram, 0, datagram.length);
+    }
+
+    private static long pseudoHeader(int source, int destination, int length) {
+        return (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) + UDP + length;
+    }
+
+    private void udp(int source, int destination, byte[] p, int at, int length) {
+        if (length < UDP_HEADER) {
+            badPackets.incrementAndGet();
+            return;
+        }
+        ByteBuffer b = ByteBuffer.wrap(p);
+        int udpLength = b.getShort(at + 4) & 0xFFFF;
+        if (udpLength < UDP_HEADER || udpLength > length
+                || b.getShort(at + 6) != 0 && checksum(p, at, udpLength, pseudoHeader(source, destination, udpLength)) != 0) {
+            badPackets.incrementAndGet();
+            return;
+        }
+        UdpSocketImpl socket = sockets.get(b.getShort(at + 2) & 0xFFFF);
+        if (socket == null) {
+            return; // no ICMP port unreachable: the transport answers for itself
+        }
+        socket.deliver(source, b.getShort(at) & 0xFFFF, p, at + UDP_HEADER, udpLength - UDP_HEADER);
+    }
+
+    /** Packets dropped as malformed (bad checksums, lengths, unknown protocols). */
+    public long badPackets() {
+        return badPackets.get();
+    }
+}

@@ -1,0 +1,88 @@
+package org.smpcluster.vnet.ip;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.smpcluster.api.vnet.Datagram;
+import org.smpcluster.api.vnet.UdpSocket;
+import org.smpcluster.vnet.nic.Subnet;
+
+/**
+ * A UDP socket of an {@link IpStack}: datagrams queue for {@link #receive}, or go straight to a
+ * handler on the receive thread (the transport's way, for latency).
+ */
+public final class UdpSocketImpl implements UdpSocket {
+
+    /** Takes datagrams on the NIC's receive thread; must not block. */
+    @FunctionalInterface
+    public interface Handler {
+        void datagram(int source, int sourcePort, byte[] data, int offset, int length);
+    }
+
+    private final IpStack stack;
+    private final int port;
+    private final BlockingQueue<Datagram> queue = new ArrayBlockingQueue<>(4096);
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile Handler handler;
+    private volatile boolean closed;
+
+    UdpSocketImpl(IpStack stack, int port) {
+        this.stack = stack;
+        this.port = port;
+    }
+
+    /** Routes datagrams to {@code h} instead of the queue. */
+    public void handler(Handler h) {
+        handler = h;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void send(Inet4Address address, int port, byte[] payload) throws IOException {
+        send(Subnet.ip(address), port, payload, 0, payload.length);
+    }
+
+    public void send(int address, int port, byte[] payload, int offset, int length) throws IOException {
+        if (closed) {
+            throw new java.net.SocketException("UDP socket " + this.port + " is closed");
+        }
+        stack.sendUdp(this.port, address, port, payload, offset, length);
+    }
+
+    void deliver(int source, int sourcePort, byte[] p, int offset, int length) {
+        Handler h = handler;
+        if (h != null) {
+            h.datagram(source, sourcePort, p, offset, length);
+            return;
+        }
+        byte[] data = java.util.Arrays.copyOfRange(p, offset, offset + length);
+        if (!queue.offer(new Datagram(Subnet.inet(source), sourcePort, data))) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    @Override
+    public Datagram receive(Duration timeout) throws InterruptedException {
+        return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public long dropped() {
+        return dropped.get();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stack.closed(this);
+    }
+}

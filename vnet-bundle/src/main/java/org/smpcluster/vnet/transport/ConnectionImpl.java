@@ -1,0 +1,504 @@
+package org.smpcluster.vnet.transport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.smpcluster.api.vnet.Connection;
+import org.smpcluster.vnet.ip.UdpSocketImpl;
+import org.smpcluster.vnet.nic.Subnet;
+
+/**
+ * One end of a transport connection.
+ *
+ * <p>Sending: messages queue as records; segments are cut from the queue and sent while fewer
+ * than the peer's window (and {@link #MAX_IN_FLIGHT}) are unacknowledged. A small segment is
+ * held back while earlier ones are unacknowledged (Nagle), so that a sender that outruns the
+ * round trip packs many messages per frame; the acknowledgement releases the next segment.
+ * Unacknowledged segments are sent again, all of them, after the retransmission timeout
+ * (go-back-N; the timeout doubles until an acknowledgement comes).
+ *
+ * <p>Receiving: in-order segments are taken apart into messages; out-of-order ones wait in a
+ * map; duplicates are dropped and acknowledged at once. A segment with PSH, every 8th segment,
+ * a gap and a window that opens again are acknowledged at once, anything else within 1 ms.
+ */
+final class ConnectionImpl implements Connection {
+
+    static final int MSS = org.smpcluster.api.vnet.UdpSocket.MAX_PAYLOAD - Segment.HEADER;
+    static final int WINDOW = 512;
+    static final int MAX_IN_FLIGHT = 128;
+    static final long SEND_BUFFER = 4L << 20;
+    static final long RTO_MIN_NANOS = 5_000_000;
+    static final long RTO_MAX_NANOS = 1_000_000_000;
+    static final long ACK_DELAY_NANOS = 1_000_000;
+    static final long DEAD_PEER_NANOS = 10_000_000_000L;
+
+    private final TransportImpl transport;
+    private final UdpSocketImpl socket;
+    private final boolean ownsSocket;
+    final int localId;
+    volatile int remoteId;
+    final int remoteIp;
+    final int remotePort;
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    // Send side.
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private int queueOffset;
+    private long queuedBytes;
+    private final ArrayDeque<Sent> unacked = new ArrayDeque<>();
+    private long nextSeq = 1;
+    private int peerWindow = WINDOW;
+    private long rto = RTO_MIN_NANOS * 2;
+    private long lastProgress = System.nanoTime();
+    private boolean finQueued;
+    private boolean finAcked;
+
+    // Receive side.
+    private long rcvNext = 1;
+    private final TreeMap<Long, byte[]> outOfOrder = new TreeMap<>();
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+    private long inboxBytes;
+    private boolean peerClosed;
+    private int unackedArrivals;
+    private long ackDue;
+    private boolean windowWasShut;
+
+    volatile boolean established;
+    private volatile String failure;
+
+    // Counters.
+    private long messagesSent;
+    private long messagesReceived;
+    private long segmentsSent;
+    private long segmentsReceived;
+    private long retransmissions;
+    private long duplicates;
+    private long windowStalls;
+
+    private record Sent(long seq, byte[] bytes, int type, long[] sentAt) {
+    }
+
+    ConnectionImpl(TransportImpl transport, UdpSocketImpl socket, boolean ownsSocket, int localId, int remoteIp,
+            int remotePort) {
+        this.transport = transport;
+        this.socket = socket;
+        this.ownsSocket = ownsSocket;
+        this.localId = localId;
+        this.remoteIp = remoteIp;
+        this.remotePort = remotePort;
+    }
+
+    @Override
+    public Inet4Address remoteAddress() {
+        return Subnet.inet(remoteIp);
+    }
+
+    @Override
+    public int remotePort() {
+        return remotePort;
+    }
+
+    @Override
+    public int localPort() {
+        return socket.port();
+    }
+
+    // Sending.
+
+    @Override
+    public void send(byte[] message) throws IOException {
+        if (message.length > MAX_MESSAGE) {
+            throw new IllegalArgumentException("a message of " + message.length + " bytes; at most " + MAX_MESSAGE);
+        }
+        lock.lock();
+        try {
+            while (queuedBytes > 0 && queuedBytes + message.length > SEND_BUFFER && failure == null && !finQueued) {
+                windowStalls++;
+                awaitChange(10);
+                checkPeerAlive();
+            }
+            if (failure != null) {
+                throw new SocketException(failure);
+            }
+            if (finQueued) {
+                throw new SocketException("the connection is closed");
+            }
+            queue.add(message);
+            queuedBytes += message.length;
+            messagesSent++;
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkPeerAlive() {
+        if (!unacked.isEmpty() && System.nanoTime() - lastProgress > DEAD_PEER_NANOS) {
+            fail("the peer " + Subnet.text(remoteIp) + ":" + remotePort + " acknowledged nothing for "
+                    + DEAD_PEER_NANOS / 1_000_000_000 + " s");
+        }
+    }
+
+    /** Cuts and sends segments while the window allows. Under the lock. */
+    void pump() {
+        // One segment may always be in flight: it probes a window the peer shut.
+        while (established && failure == null && unacked.size() < Math.max(1, Math.min(peerWindow, MAX_IN_FLIGHT))) {
+            int available = (int) Math.min(MSS, queuedBytes + 4L * queue.size());
+            if (queue.isEmpty()) {
+                if (finQueued && !finSent()) {
+                    transmit(new Sent(nextSeq++, Segment.header(Segment.FIN, Segment.PSH, 0, 0, 0, 0, 0), Segment.FIN,
+                            new long[1]));
+                }
+                return;
+            }
+            if (!unacked.isEmpty() && available < MSS) {
+                return; // Nagle: the acknowledgement of what is in flight will send this with more
+            }
+            transmit(cut());
+        }
+    }
+
+    private boolean finSent() {
+        return unacked.stream().anyMatch(s -> s.type() == Segment.FIN) || finAcked;
+    }
+
+    /** A DATA segment of as many queued records as fit. */
+    private Sent cut() {
+        ByteBuffer b = ByteBuffer.allocate(Segment.HEADER + MSS);
+        b.position(Segment.HEADER);
+        while (!queue.isEmpty() && b.remaining() > Segment.RECORD_HEADER) {
+            byte[] m = queue.peek();
+            int left = m.length - queueOffset;
+            int piece = Math.min(left, b.remaining() - Segment.RECORD_HEADER);
+            boolean more = piece < left;
+            b.putInt((more ? 0x8000_0000 : 0) | piece);
+            b.put(m, queueOffset, piece);
+            queuedBytes -= piece;
+            if (more) {
+                queueOffset += piece;
+                break;
+            }
+            queue.poll();
+            queueOffset = 0;
+        }
+        byte[] bytes = java.util.Arrays.copyOf(b.array(), b.position());
+        ByteBuffer.wrap(bytes).put(0, (byte) Segment.DATA);
+        return new Sent(nextSeq++, bytes, Segment.DATA, new long[1]);
+    }
+
+    /** Stamps the segment's header (sequence, ack, window, id, PSH on the last of a burst) and sends it. */
+    private void transmit(Sent s) {
+        unacked.add(s);
+        send(s, true);
+    }
+
+    private void send(Sent s, boolean first) {
+        ByteBuffer b = ByteBuffer.wrap(s.bytes());
+        b.put(0, (byte) s.type());
+        boolean last = queue.isEmpty() || unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
+        b.put(1, (byte) (last || s.type() == Segment.FIN ? Segment.PSH : 0));
+        b.putShort(2, (short) Math.min(window(), 0xFFFF));
+        b.putInt(4, remoteId);
+        b.putLong(8, s.seq());
+        b.putLong(16, rcvNext);
+        s.sentAt()[0] = System.nanoTime();
+        segmentsSent++;
+        if (!first) {
+            retransmissions++;
+        }
+        unackedArrivals = 0;
+        ackDue = 0;
+        try {
+            socket.send(remoteIp, remotePort, s.bytes(), 0, s.bytes().length);
+        } catch (IOException e) {
+            // Lost like a frame on the wire: the retransmission timer sends it again.
+        }
+        transport.wakeTimer();
+    }
+
+    /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
+    void tick(long now) {
+        if (!unacked.isEmpty() && now - unacked.peek().sentAt()[0] > rto) {
+            for (Sent s : unacked) {
+                send(s, false);
+            }
+            rto = Math.min(rto * 2, RTO_MAX_NANOS);
+            checkPeerAlive();
+        }
+        if (ackDue != 0 && now >= ackDue) {
+            sendAck();
+        }
+    }
+
+    boolean busy() {
+        return !unacked.isEmpty() || ackDue != 0;
+    }
+
+    // Receiving.
+
+    /** A segment for this connection arrived (on the receive thread). Under the lock. */
+    void segment(Segment s) {
+        segmentsReceived++;
+        if (s.type() == Segment.RST) {
+            fail("reset by the peer");
+            return;
+        }
+        // Every segment but SYN carries the peer's cumulative acknowledgement and window.
+        acknowledge(s.ack(), s.window());
+        if (s.type() == Segment.ACK) {
+            pump();
+            return;
+        }
+        if (s.type() != Segment.DATA && s.type() != Segment.FIN) {
+            return;
+        }
+        if (s.sequence() < rcvNext || outOfOrder.containsKey(s.sequence())) {
+            duplicates++;
+            sendAck();
+            return;
+        }
+        if (s.sequence() >= rcvNext + WINDOW) {
+            return; // beyond the window we advertised: the sender will send it again
+        }
+        byte[] copy = java.util.Arrays.copyOfRange(s.data(), s.offset() - Segment.HEADER, s.offset() + s.length());
+        if (s.sequence() > rcvNext) {
+            outOfOrder.put(s.sequence(), copy);
+            sendAck(); // a gap: tell the sender at once
+            return;
+        }
+        take(copy);
+        while (!outOfOrder.isEmpty() && outOfOrder.firstKey() == rcvNext) {
+            take(outOfOrder.pollFirstEntry().getValue());
+        }
+        unackedArrivals++;
+        if ((s.flags() & Segment.PSH) != 0 || unackedArrivals >= 8) {
+            sendAck();
+        } else if (ackDue == 0) {
+            ackDue = System.nanoTime() + ACK_DELAY_NANOS;
+            transport.wakeTimer();
+        }
+        changed.signalAll();
+    }
+
+    /** Takes the in-order segment {@code bytes} (header included) apart into messages. */
+    private void take(byte[] bytes) {
+        rcvNext++;
+        if (bytes[0] == Segment.FIN) {
+            peerClosed = true;
+            return;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes, Segment.HEADER, bytes.length - Segment.HEADER);
+        while (b.remaining() >= Segment.RECORD_HEADER) {
+            int header = b.getInt();
+            int length = header & 0x7FFF_FFFF;
+            if (length > b.remaining()) {
+                fail("a malformed segment from " + Subnet.text(remoteIp) + ":" + remotePort);
+                return;
+            }
+            partial.write(bytes, b.position(), length);
+            b.position(b.position() + length);
+            if (header >= 0) { // no "more" bit: the message is whole
+                byte[] m = partial.toByteArray();
+                partial.reset();
+                inbox.add(m);
+                inboxBytes += m.length;
+            }
+        }
+    }
+
+    private void acknowledge(long ack, int window) {
+        boolean progress = false;
+        while (!unacked.isEmpty() && unacked.peek().seq() < ack) {
+            Sent done = unacked.poll();
+            if (done.type() == Segment.FIN) {
+                finAcked = true;
+            }
+            progress = true;
+        }
+        peerWindow = window;
+        if (progress) {
+            lastProgress = System.nanoTime();
+            rto = RTO_MIN_NANOS * 2;
+            changed.signalAll();
+        }
+    }
+
+    /** Segments' worth of room left for the peer to send into. */
+    private int window() {
+        long used = inboxBytes / MSS + outOfOrder.size();
+        return (int) Math.max(0, WINDOW - used);
+    }
+
+    private void sendAck() {
+        int w = window();
+        windowWasShut = w == 0;
+        byte[] ack = Segment.header(Segment.ACK, 0, w, remoteId, 0, rcvNext, 0);
+        unackedArrivals = 0;
+        ackDue = 0;
+        segmentsSent++;
+        try {
+            socket.send(remoteIp, remotePort, ack, 0, ack.length);
+        } catch (IOException e) {
+            // lost: the peer retransmits, and we acknowledge again
+        }
+    }
+
+    @Override
+    public byte[] receive(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (inbox.isEmpty()) {
+                if (failure != null) {
+                    throw new SocketException(failure);
+                }
+                if (peerClosed) {
+                    throw new EOFException("the peer closed the connection");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                changed.awaitNanos(left);
+            }
+            byte[] m = inbox.poll();
+            inboxBytes -= m.length;
+            messagesReceived++;
+            if (windowWasShut && window() > WINDOW / 4) {
+                sendAck(); // the window opens again: tell the sender
+            }
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean flush(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while ((!queue.isEmpty() || !unacked.isEmpty()) && failure == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(Math.min(left, 10_000_000));
+                checkPeerAlive();
+            }
+            return failure == null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!finQueued && failure == null && established) {
+                finQueued = true;
+                pump();
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            flush(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.closed(this);
+        if (ownsSocket) {
+            socket.close();
+        }
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = "the connection is closed";
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void fail(String why) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = why;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The other end accepted (SYN_ACK) or we accepted its SYN. Under the lock. */
+    void establish(int peerId) {
+        remoteId = peerId;
+        established = true;
+        changed.signalAll();
+        pump();
+    }
+
+    boolean awaitEstablished(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        lock.lock();
+        try {
+            while (!established && failure == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return established;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    private void awaitChange(long millis) {
+        try {
+            changed.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+
+    @Override
+    public ConnectionStats stats() {
+        lock.lock();
+        try {
+            return new ConnectionStats(messagesSent, messagesReceived, segmentsSent, segmentsReceived, retransmissions,
+                    duplicates, windowStalls);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "connection :" + localPort() + " <-> " + Subnet.text(remoteIp) + ":" + remotePort;
+    }
+}

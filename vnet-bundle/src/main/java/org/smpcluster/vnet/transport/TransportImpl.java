@@ -1,0 +1,237 @@
+package org.smpcluster.vnet.transport;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.smpcluster.api.vnet.Connection;
+import org.smpcluster.api.vnet.Transport;
+import org.smpcluster.api.vnet.TransportListener;
+import org.smpcluster.vnet.ip.IpStack;
+import org.smpcluster.vnet.ip.UdpSocketImpl;
+import org.smpcluster.vnet.nic.Subnet;
+
+/**
+ * The reference {@link Transport}: connections over UDP (a listener's port is a UDP port; a
+ * connecting end takes an ephemeral one), segments as {@link Segment} lays them out. One timer
+ * thread per vnode retransmits and sends delayed acknowledgements; it sleeps while no
+ * connection has anything outstanding.
+ */
+public final class TransportImpl implements Transport, AutoCloseable {
+
+    private record Key(int localPort, int remoteIp, int remotePort) {
+    }
+
+    private final IpStack ip;
+    private final Map<Key, ConnectionImpl> connections = new ConcurrentHashMap<>();
+    private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+    private final Thread timer;
+    private volatile boolean running = true;
+    private volatile boolean sleeping;
+
+    public TransportImpl(IpStack ip, int vnode) {
+        this.ip = ip;
+        this.timer = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-transport-timer").start(this::timer);
+    }
+
+    @Override
+    public TransportListener listen(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is outside 1..65535");
+        }
+        UdpSocketImpl socket = ip.openUdp(port);
+        Listener l = new Listener(socket);
+        listeners.put(port, l);
+        socket.handler((src, sport, data, off, len) -> datagram(socket, src, sport, data, off, len));
+        return l;
+    }
+
+    @Override
+    public Connection connect(Inet4Address address, int port, Duration timeout) throws IOException {
+        int remote = Subnet.ip(address);
+        UdpSocketImpl socket = ip.openUdp(0);
+        ConnectionImpl c = new ConnectionImpl(this, socket, true, ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE),
+                remote, port);
+        Key key = new Key(socket.port(), remote, port);
+        connections.put(key, c);
+        socket.handler((src, sport, data, off, len) -> datagram(socket, src, sport, data, off, len));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            long wait = 20_000_000;
+            while (true) {
+                byte[] syn = Segment.header(Segment.SYN, 0, ConnectionImpl.WINDOW, 0, 0, c.localId, 0);
+                socket.send(remote, port, syn, 0, syn.length);
+                long left = deadline - System.nanoTime();
+                if (c.awaitEstablished(Math.min(wait, Math.max(0, left)))) {
+                    return c;
+                }
+                if (c.failure() != null) {
+                    throw new ConnectException(address.getHostAddress() + ":" + port + ": " + c.failure());
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw new ConnectException(address.getHostAddress() + ":" + port + " did not answer within "
+                            + timeout.toMillis() + " ms (nothing listens there, or that vnode is down)");
+                }
+                wait = Math.min(wait * 2, 500_000_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            connections.remove(key, c);
+            socket.close();
+            throw e;
+        } catch (InterruptedException e) {
+            connections.remove(key, c);
+            socket.close();
+            Thread.currentThread().interrupt();
+            throw new ConnectException("interrupted connecting to " + address.getHostAddress() + ":" + port);
+        }
+    }
+
+    /** A datagram for a transport port (on the receive thread). */
+    private void datagram(UdpSocketImpl socket, int source, int sourcePort, byte[] data, int offset, int length) {
+        Segment s = Segment.parse(data, offset, length);
+        if (s == null) {
+            return;
+        }
+        Key key = new Key(socket.port(), source, sourcePort);
+        ConnectionImpl c = connections.get(key);
+        switch (s.type()) {
+            case Segment.SYN -> {
+                Listener l = listeners.get(socket.port());
+                if (l == null || l.closed) {
+                    return;
+                }
+                int peerId = (int) s.ack();
+                if (c == null || c.remoteId != peerId) {
+                    ConnectionImpl accepted = new ConnectionImpl(this, socket, false,
+                            ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE), source, sourcePort);
+                    accepted.lock.lock();
+                    try {
+                        accepted.establish(peerId);
+                    } finally {
+                        accepted.lock.unlock();
+                    }
+                    connections.put(key, accepted);
+                    l.queue.add(accepted);
+                    c = accepted;
+                }
+                byte[] synAck = Segment.header(Segment.SYN_ACK, 0, ConnectionImpl.WINDOW, peerId, 0, c.localId, 0);
+                try {
+                    socket.send(source, sourcePort, synAck, 0, synAck.length);
+                } catch (IOException e) {
+                    // the peer sends its SYN again
+                }
+            }
+            case Segment.SYN_ACK -> {
+                if (c != null && !c.established && s.id() == c.localId) {
+                    c.lock.lock();
+                    try {
+                        c.establish((int) s.ack());
+                    } finally {
+                        c.lock.unlock();
+                    }
+                }
+            }
+            default -> {
+                if (c == null || s.id() != c.localId) {
+                    return; // a stale segment of a connection that is gone
+                }
+                c.lock.lock();
+                try {
+                    c.segment(s);
+                } finally {
+                    c.lock.unlock();
+                }
+            }
+        }
+    }
+
+    void closed(ConnectionImpl c) {
+        connections.remove(new Key(c.localPort(), c.remoteIp, c.remotePort), c);
+    }
+
+    void wakeTimer() {
+        if (sleeping) {
+            LockSupport.unpark(timer);
+        }
+    }
+
+    private void timer() {
+        while (running) {
+            boolean busy = false;
+            long now = System.nanoTime();
+            for (ConnectionImpl c : connections.values()) {
+                c.lock.lock();
+                try {
+                    c.tick(now);
+                    busy |= c.busy();
+                } finally {
+                    c.lock.unlock();
+                }
+            }
+            if (busy) {
+                LockSupport.parkNanos(1_000_000);
+            } else {
+                sleeping = true;
+                // Re-check after announcing the sleep: a segment sent meanwhile woke us or is seen here.
+                boolean again = connections.values().stream().anyMatch(ConnectionImpl::busy);
+                if (!again) {
+                    LockSupport.parkNanos(100_000_000);
+                }
+                sleeping = false;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(timer);
+        for (ConnectionImpl c : connections.values()) {
+            c.fail("the transport is shutting down");
+        }
+        listeners.values().forEach(Listener::close);
+    }
+
+    /** Connections open now, for display. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    private final class Listener implements TransportListener {
+        final UdpSocketImpl socket;
+        final BlockingQueue<Connection> queue = new LinkedBlockingQueue<>();
+        volatile boolean closed;
+
+        Listener(UdpSocketImpl socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public int port() {
+            return socket.port();
+        }
+
+        @Override
+        public Connection accept(Duration timeout) throws InterruptedException {
+            return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            listeners.remove(socket.port(), this);
+            // The UDP port stays open while accepted connections use it; closing them closes nothing else.
+            if (connections.keySet().stream().noneMatch(k -> k.localPort() == socket.port())) {
+                socket.close();
+            }
+        }
+    }
+}
