@@ -166,22 +166,27 @@ class WireTest {
         Station b = station(wire, B, 2);
         warmUp(b, a);
         // A's transmission has just started (its carrier OPEN): B, ready now, has not heard it.
-        // A keeps its window open (fresh, so that nobody cuts it as jabber) until B collides.
-        long first = WireLayout.carrier(WireLayout.OPEN, a.index(), System.nanoTime());
-        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER, first);
+        // A finds the collision at the end of its window and jams (releases the carrier).
+        var ready = new java.util.concurrent.CountDownLatch(1);
         Thread holder = Thread.ofPlatform().start(() -> {
+            ready.countDown();
+            while (WireLayout.state(wire.carrier()) != WireLayout.OPEN) {
+                Thread.onSpinWait(); // until the test has opened A's window
+            }
             long c;
-            while (WireLayout.state(c = wire.carrier()) == WireLayout.OPEN) {
-                if (WireLayout.age(c, System.nanoTime()) > 100_000) {
-                    WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
-                            WireLayout.carrier(WireLayout.OPEN, a.index(), System.nanoTime()));
-                }
+            while (WireLayout.state(c = wire.carrier()) != WireLayout.COLLIDED && WireLayout.state(c) != WireLayout.IDLE) {
                 Thread.onSpinWait();
             }
-            // At the end of its window A finds the collision and jams (releases the carrier).
             WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
                     WireLayout.carrier(WireLayout.IDLE, 0, System.nanoTime()));
         });
+        try {
+            ready.await();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
+                WireLayout.carrier(WireLayout.OPEN, a.index(), System.nanoTime()));
         b.backoff(new Backoff(fixed(0)));
         byte[] f = frame(A, B, "after the collision");
         assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
@@ -195,35 +200,32 @@ class WireTest {
         Wire wire = wire(WireParams.DEFAULT.withSlotTime(2_000));
         station(wire, A, 1);
         Station b = station(wire, B, 2);
-        Station jammer = station(wire, C, 3);
-        warmUp(b, jammer);
+        Station babbler = station(wire, C, 3);
+        warmUp(b, babbler);
         long sentBefore = wire.head();
-        // A babbling station: whenever the carrier is not its OPEN, it opens it again.
-        var stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread babbler = Thread.ofPlatform().start(() -> {
-            while (!stop.get()) {
-                long c = wire.carrier();
-                if (WireLayout.state(c) != WireLayout.OPEN || WireLayout.holder(c) != jammer.index()
-                        || WireLayout.age(c, System.nanoTime()) > 1_000_000) {
-                    WireLayout.casLong(wire.segment(), WireLayout.OFF_CARRIER, c,
-                            WireLayout.carrier(WireLayout.OPEN, jammer.index(), System.nanoTime()));
-                }
-                Thread.onSpinWait();
+        // A babbling station that starts again at once after every collision: it is in its
+        // vulnerable window whenever B looks (played in B's thread, at each backoff, so that
+        // the test does not depend on how threads are scheduled).
+        Runnable babble = () -> WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
+                WireLayout.carrier(WireLayout.OPEN, babbler.index(), System.nanoTime()));
+        b.backoff(new Backoff(new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return 0;
             }
-        });
-        try {
-            while (WireLayout.holder(wire.carrier()) != jammer.index()) {
-                Thread.onSpinWait(); // the babbler is on the wire before B tries
+
+            @Override
+            public int nextInt(int bound) {
+                babble.run();
+                return 0;
             }
-            byte[] f = frame(A, B, "never");
-            assertEquals(Station.Outcome.EXCESSIVE_COLLISIONS, b.transmit(f, f.length), () -> b.view().toString());
-            assertEquals(16, b.counter(Counter.COLLISIONS));
-            assertEquals(1, b.counter(Counter.EXCESSIVE_COLLISIONS));
-            assertEquals(sentBefore, wire.head(), "nothing reached the wire");
-        } finally {
-            stop.set(true);
-            assertDoesNotHang(babbler);
-        }
+        }));
+        babble.run();
+        byte[] f = frame(A, B, "never");
+        assertEquals(Station.Outcome.EXCESSIVE_COLLISIONS, b.transmit(f, f.length), () -> b.view().toString());
+        assertEquals(16, b.counter(Counter.COLLISIONS));
+        assertEquals(1, b.counter(Counter.EXCESSIVE_COLLISIONS));
+        assertEquals(sentBefore, wire.head(), "nothing reached the wire");
     }
 
     @Test

@@ -35,6 +35,8 @@ public final class VnetProcess {
             switch (args[3]) {
                 case "send" -> send(nic, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "hold" -> hold(nic);
+                case "stream" -> stream(vnet, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+                case "flood" -> flood(nic);
                 default -> throw new IllegalArgumentException("no scenario " + args[3]);
             }
             System.in.read();
@@ -63,6 +65,46 @@ public final class VnetProcess {
         say("sent " + count + " in " + took / 1_000_000 + " ms collisions " + c.get(WireLayout.Counter.COLLISIONS)
                 + " deferrals " + c.get(WireLayout.Counter.DEFERRALS) + " jabbercuts " + c.get(WireLayout.Counter.JABBER_CUTS)
                 + " carrierlost " + c.get(WireLayout.Counter.TX_CARRIER_LOST) + " excessive " + excessive);
+    }
+
+    /** Connects to the root's {@code port} and sends {@code count} 64-byte messages numbered 0.., then closes. */
+    private static void stream(VnetCore vnet, int count, int port) throws Exception {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        if (!"go".equals(in.readLine())) {
+            return;
+        }
+        var root = org.smpcluster.vnet.nic.Subnet.inet(0x0A000001);
+        try (var c = vnet.transport().connect(root, port, java.time.Duration.ofSeconds(10))) {
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                c.send(ByteBuffer.allocate(64).putInt(i).array());
+            }
+            boolean flushed = c.flush(java.time.Duration.ofSeconds(60));
+            long took = System.nanoTime() - start;
+            say("streamed " + count + " in " + took / 1_000_000 + " ms flushed " + flushed + " " + c.stats());
+        }
+    }
+
+    /** Broadcasts frames as fast as it can until stdin closes: a station contending for the wire. */
+    private static void flood(NicImpl nic) throws Exception {
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = Thread.ofPlatform().start(() -> {
+            long sent = 0;
+            while (!stop.get()) {
+                try {
+                    nic.send(new EthernetFrame(org.smpcluster.api.vnet.MacAddress.BROADCAST, nic.mac(), 0x88B5,
+                            new byte[200]));
+                    if (++sent == 1000) {
+                        say("flooding");
+                    }
+                } catch (ExcessiveCollisionsException e) {
+                    // and on
+                }
+            }
+        });
+        System.in.read();
+        stop.set(true);
+        t.join();
     }
 
     /** Takes the carrier as if in the middle of a frame, and never lets go. */
