@@ -170,7 +170,7 @@ class WireTest {
         var ready = new java.util.concurrent.CountDownLatch(1);
         Thread holder = Thread.ofPlatform().start(() -> {
             ready.countDown();
-            while (WireLayout.state(wire.carrier()) != WireLayout.OPEN) {
+            while (WireLayout.state(wire.carrier()) == WireLayout.IDLE) {
                 Thread.onSpinWait(); // until the test has opened A's window
             }
             long c;
