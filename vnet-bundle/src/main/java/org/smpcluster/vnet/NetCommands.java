@@ -28,7 +28,7 @@ public final class NetCommands {
     /** The EtherType of {@code net:send}'s frames: IEEE 802 local experimental 1. */
     public static final int EXPERIMENTAL = 0x88B5;
 
-    static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send", "ping", "arp"};
+    static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send", "ping", "arp", "bench"};
 
     private final VnetDriver driver;
 
@@ -235,6 +235,21 @@ public final class NetCommands {
                 .forEach(e -> out.append(String.format(Locale.ROOT, "%-16s %s%n",
                         org.smpcluster.vnet.nic.Subnet.text(e.getKey()), e.getValue())));
         return out.toString().stripTrailing();
+    }
+
+    @Descriptor("measure vnet against loopback TCP and UDP between this vnode and another, and CSMA/CD efficiency")
+    public String bench(
+            @Descriptor("interleaved rounds; medians are printed") @Parameter(names = {"-r", "--rounds"},
+                    absentValue = "5") int rounds,
+            @Descriptor("milliseconds each rate is measured over") @Parameter(names = {"-w", "--window"},
+                    absentValue = "500") int window,
+            @Descriptor("the other vnode") @Parameter(names = {"-n", "--vnode"}, absentValue = "1") int vnode)
+            throws Exception {
+        if (rounds < 1 || window < 10) {
+            throw new IllegalArgumentException("--rounds must be at least 1 and --window at least 10 ms");
+        }
+        new org.smpcluster.vnet.bench.VnetBench(core(), System.out, rounds, window).run(vnode);
+        return "";
     }
 
     static List<String> functions() {

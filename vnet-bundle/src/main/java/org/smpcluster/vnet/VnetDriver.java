@@ -55,6 +55,7 @@ public final class VnetDriver implements Vnet {
     private final Map<String, ServiceRegistration<Nic>> registrations = new ConcurrentHashMap<>();
     private final ServiceRegistration<NetCommands> commands;
     private final ServiceRegistration<Transport> transport;
+    private volatile org.smpcluster.vnet.bench.BenchService bench;
 
     @Activate
     public VnetDriver(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
@@ -75,6 +76,11 @@ public final class VnetDriver implements Vnet {
         this.commands = context.registerService(NetCommands.class, new NetCommands(this), scope);
         this.transport = context.registerService(Transport.class, core.transport(), null);
         String networks = context.getProperty(NETWORKS);
+        try {
+            this.bench = new org.smpcluster.vnet.bench.BenchService(core);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "the vnet bench service did not start: " + e);
+        }
         for (Map.Entry<String, String> n : parse(networks == null || networks.isBlank() ? DEFAULT_NETWORKS : networks)) {
             try {
                 attach(n.getKey(), n.getValue());
@@ -156,6 +162,9 @@ public final class VnetDriver implements Vnet {
             irq.unregister();
         } catch (IllegalStateException e) {
             // already gone with the bundle
+        }
+        if (bench != null) {
+            bench.close();
         }
         // A bundle update keeps the stations on their wires for the next driver; a vnode that
         // shuts down leaves them.

@@ -79,10 +79,15 @@ public final class InterruptThread implements AutoCloseable {
             if (DoorbellDescriptor.word(physmem, bell) != seen) {
                 return true;
             }
-            if (spinNanos != SPIN_FOREVER && System.nanoTime() - start > spinNanos) {
+            long spun = System.nanoTime() - start;
+            if (spinNanos != SPIN_FOREVER && spun > spinNanos) {
                 return false;
             }
-            Thread.onSpinWait();
+            if (spun < 2_000) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // a vnode may have one CPU: its other threads must get it while we wait
+            }
         }
         return true;
     }

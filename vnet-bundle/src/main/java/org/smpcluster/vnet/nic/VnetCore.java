@@ -173,7 +173,8 @@ public final class VnetCore implements Vnet, AutoCloseable {
                     return true;
                 }
             }
-            Thread.onSpinWait();
+            Thread.yield(); // a vnode may have one CPU: the threads that send must get it
+
         }
         return false;
     }
@@ -224,6 +225,29 @@ public final class VnetCore implements Vnet, AutoCloseable {
 
     public IpStack ip() {
         return ip;
+    }
+
+    public int vnode() {
+        return vnode;
+    }
+
+    /** A wire of its own for benchmarks (bridge {@code vnetbench.NAME}), not a network of this vnode. */
+    public BenchWire benchWire(String name, WireParams params) {
+        Bridge bridge = bridges.open("vnetbench." + name, WireLayout.size(params.slots()));
+        try {
+            return new BenchWire(Wire.attach(name, bridge.segment(), params, 0, 8), bridge);
+        } catch (RuntimeException e) {
+            bridge.close();
+            throw e;
+        }
+    }
+
+    /** A benchmark's wire and its bridge, closed together. */
+    public record BenchWire(Wire wire, Bridge bridge) implements AutoCloseable {
+        @Override
+        public void close() {
+            bridge.close();
+        }
     }
 
     /** For display: the networks attached, in order. */

@@ -24,8 +24,10 @@ import org.smpcluster.vnet.nic.Subnet;
  * than the peer's window (and {@link #MAX_IN_FLIGHT}) are unacknowledged. A small segment is
  * held back while earlier ones are unacknowledged (Nagle), so that a sender that outruns the
  * round trip packs many messages per frame; the acknowledgement releases the next segment.
- * Unacknowledged segments are sent again, all of them, after the retransmission timeout
- * (go-back-N; the timeout doubles until an acknowledgement comes).
+ * The oldest unacknowledged segments (up to 16) are sent again after the retransmission timeout
+ * (which doubles, up to 200 ms, until an acknowledgement comes), the oldest alone after three
+ * duplicate acknowledgements; the receiver
+ * keeps what came after a hole, and each partial acknowledgement resends the next hole.
  *
  * <p>Receiving: in-order segments are taken apart into messages; out-of-order ones wait in a
  * map; duplicates are dropped and acknowledged at once. A segment with PSH, every 8th segment,
@@ -38,9 +40,11 @@ final class ConnectionImpl implements Connection {
     static final int MAX_IN_FLIGHT = 128;
     static final long SEND_BUFFER = 4L << 20;
     static final long RTO_MIN_NANOS = 5_000_000;
-    static final long RTO_MAX_NANOS = 1_000_000_000;
+    static final long RTO_MAX_NANOS = 200_000_000;
+    static final int RTO_BURST = 16;
     static final long ACK_DELAY_NANOS = 1_000_000;
     static final long DEAD_PEER_NANOS = 10_000_000_000L;
+    static final long RECEIVE_SPIN_NANOS = 50_000;
 
     private final TransportImpl transport;
     private final UdpSocketImpl socket;
@@ -63,6 +67,9 @@ final class ConnectionImpl implements Connection {
     private long rto = RTO_MIN_NANOS * 2;
     private long lastProgress = System.nanoTime();
     private boolean finQueued;
+    private long lastAck = 1;
+    private int dupAcks;
+    private long recoverPoint;
     private boolean finAcked;
 
     // Receive side.
@@ -72,6 +79,10 @@ final class ConnectionImpl implements Connection {
     private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
     private long inboxBytes;
     private boolean peerClosed;
+    private volatile boolean peerClosedSeen;
+    /** Messages put in the inbox and taken from it, for the receiver's busy poll. */
+    private volatile long arrived;
+    private volatile long taken;
     private int unackedArrivals;
     private long ackDue;
     private boolean windowWasShut;
@@ -232,9 +243,17 @@ final class ConnectionImpl implements Connection {
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
     void tick(long now) {
         if (!unacked.isEmpty() && now - unacked.peek().sentAt()[0] > rto) {
+            // The oldest few are resent (on a wire whose receiver overruns, one alone may well be
+            // lost again); the receiver keeps what came after them, and each partial
+            // acknowledgement resends the next hole (NewReno-style recovery).
+            int n = 0;
             for (Sent s : unacked) {
+                if (n++ == RTO_BURST) {
+                    break;
+                }
                 send(s, false);
             }
+            recoverPoint = nextSeq;
             rto = Math.min(rto * 2, RTO_MAX_NANOS);
             checkPeerAlive();
         }
@@ -257,7 +276,7 @@ final class ConnectionImpl implements Connection {
             return;
         }
         // Every segment but SYN carries the peer's cumulative acknowledgement and window.
-        acknowledge(s.ack(), s.window());
+        acknowledge(s.ack(), s.window(), s.type() == Segment.ACK);
         if (s.type() == Segment.ACK) {
             pump();
             return;
@@ -298,6 +317,7 @@ final class ConnectionImpl implements Connection {
         rcvNext++;
         if (bytes[0] == Segment.FIN) {
             peerClosed = true;
+            peerClosedSeen = true;
             return;
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, Segment.HEADER, bytes.length - Segment.HEADER);
@@ -308,18 +328,27 @@ final class ConnectionImpl implements Connection {
                 fail("a malformed segment from " + Subnet.text(remoteIp) + ":" + remotePort);
                 return;
             }
-            partial.write(bytes, b.position(), length);
-            b.position(b.position() + length);
-            if (header >= 0) { // no "more" bit: the message is whole
-                byte[] m = partial.toByteArray();
-                partial.reset();
-                inbox.add(m);
-                inboxBytes += m.length;
+            int at = b.position();
+            b.position(at + length);
+            if (header < 0) { // "more": a piece of a message that goes on in the next record
+                partial.write(bytes, at, length);
+                continue;
             }
+            byte[] m;
+            if (partial.size() == 0) {
+                m = java.util.Arrays.copyOfRange(bytes, at, at + length);
+            } else {
+                partial.write(bytes, at, length);
+                m = partial.toByteArray();
+                partial.reset();
+            }
+            inbox.add(m);
+            inboxBytes += m.length;
+            arrived++;
         }
     }
 
-    private void acknowledge(long ack, int window) {
+    private void acknowledge(long ack, int window, boolean pure) {
         boolean progress = false;
         while (!unacked.isEmpty() && unacked.peek().seq() < ack) {
             Sent done = unacked.poll();
@@ -332,8 +361,18 @@ final class ConnectionImpl implements Connection {
         if (progress) {
             lastProgress = System.nanoTime();
             rto = RTO_MIN_NANOS * 2;
+            dupAcks = 0;
+            if (recoverPoint != 0 && ack < recoverPoint && !unacked.isEmpty()) {
+                send(unacked.peek(), false); // a partial acknowledgement: the next hole
+            } else {
+                recoverPoint = 0;
+            }
             changed.signalAll();
+        } else if (pure && ack == lastAck && !unacked.isEmpty() && ++dupAcks == 3 && recoverPoint == 0) {
+            send(unacked.peek(), false); // three duplicate acknowledgements: fast retransmit
+            recoverPoint = nextSeq;
         }
+        lastAck = Math.max(lastAck, ack);
     }
 
     /** Segments' worth of room left for the peer to send into. */
@@ -359,6 +398,12 @@ final class ConnectionImpl implements Connection {
     @Override
     public byte[] receive(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // Busy poll a little before sleeping (as SO_BUSY_POLL does): a reply that comes within
+        // microseconds is taken without a futex wake-up.
+        long spinUntil = System.nanoTime() + Math.min(RECEIVE_SPIN_NANOS, timeout.toNanos());
+        while (arrived == taken && failure == null && !peerClosedSeen && System.nanoTime() < spinUntil) {
+            Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
+        }
         lock.lock();
         try {
             while (inbox.isEmpty()) {
@@ -377,6 +422,7 @@ final class ConnectionImpl implements Connection {
             byte[] m = inbox.poll();
             inboxBytes -= m.length;
             messagesReceived++;
+            taken++;
             if (windowWasShut && window() > WINDOW / 4) {
                 sendAck(); // the window opens again: tell the sender
             }

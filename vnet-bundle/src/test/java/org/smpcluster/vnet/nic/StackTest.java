@@ -42,6 +42,8 @@ import org.smpcluster.vnet.link.WireParams;
 class StackTest {
 
     static final Path SHM = Path.of("/dev/shm");
+    /** A small ring, so that a receiver that stops draining loses frames soon. */
+    static final int RING = 64;
     String cluster;
     Kernel root;
     final Map<Integer, VnetCore> cores = new ConcurrentHashMap<>();
@@ -64,7 +66,7 @@ class StackTest {
             if (target != null) {
                 target.interrupt();
             }
-        }, WireParams.DEFAULT, 20_000);
+        }, WireParams.DEFAULT.withSlots(RING), 20_000);
         cores.put(vnode, c);
         return c;
     }
@@ -161,7 +163,7 @@ class StackTest {
         TransportListener listener = two.transport().listen(7001);
         Connection client = one.transport().connect(ip("10.0.0.3"), 7001, Duration.ofSeconds(5));
         Connection server = listener.accept(Duration.ofSeconds(5));
-        // Vnode 2 stops draining its NIC for a while: the ring (1024 frames) overruns, frames are lost.
+        // Vnode 2 stops draining its NIC for a while: its ring (64 frames) overruns, frames are lost.
         cores.remove(2);
         two.nicImpls().get(0).station().disarm();
         int n = 3000;

@@ -1,0 +1,288 @@
+package org.smpcluster.vnet.bench;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.smpcluster.api.vnet.Connection;
+import org.smpcluster.api.vnet.UdpSocket;
+import org.smpcluster.vnet.nic.NicImpl;
+import org.smpcluster.vnet.nic.Subnet;
+import org.smpcluster.vnet.nic.VnetCore;
+
+/**
+ * {@code net:bench}: the vnet figures between this vnode and another (on another CPU), each
+ * beside the loopback socket a user would otherwise use between the same two processes,
+ * measured in the same run, interleaved, over several rounds; medians printed.
+ *
+ * <ul>
+ * <li>64-byte message rate: messages sent back to back for a while, then a count asked for;
+ *     the transport's {@code send} beside one {@code write} per message on a TCP socket (Nagle
+ *     on, as a stream's default, so the kernel may coalesce too).</li>
+ * <li>64-byte round trip: a message echoed, over the transport and over TCP.</li>
+ * <li>1472-byte UDP throughput: datagrams sent back to back; what arrived, counted by the far
+ *     end, over vnet UDP and over loopback UDP.</li>
+ * <li>CSMA/CD efficiency: Q stations (half on each vnode) saturating a 100 Mbit/s bench wire
+ *     with 1518-byte frames, beside Metcalfe and Boggs's prediction for the same P, C, T.</li>
+ * </ul>
+ */
+public final class VnetBench {
+
+    private final VnetCore core;
+    private final PrintStream out;
+    private final int rounds;
+    private final long windowMillis;
+
+    public VnetBench(VnetCore core, OutputStream out, int rounds, long windowMillis) {
+        this.core = core;
+        this.out = new PrintStream(out, true, StandardCharsets.UTF_8);
+        this.rounds = rounds;
+        this.windowMillis = windowMillis;
+    }
+
+    public void run(int vnode) throws Exception {
+        NicImpl nic = core.nicImpls().stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("this vnode is on no network"));
+        Inet4Address peer = Subnet.inet(nic.subnet().host(vnode));
+        progress("connecting to vnode " + vnode + " (" + peer.getHostAddress() + ") on " + nic.network());
+        try (Connection c = connect(peer, Duration.ofSeconds(60))) {
+            String[] ports = ask(c, "P").split(" ");
+            int tcpPort = Integer.parseInt(ports[1]);
+            int udpPort = Integer.parseInt(ports[2]);
+            try (Socket tcp = new Socket(InetAddress.getLoopbackAddress(), tcpPort);
+                    UdpSocket udp = core.openUdp(0);
+                    DatagramSocket loopback = new DatagramSocket()) {
+                tcp.setTcpNoDelay(false);
+                List<double[]> rate = new ArrayList<>();
+                List<double[]> rtt = new ArrayList<>();
+                List<double[]> udpRate = new ArrayList<>();
+                progress("warming up");
+                messageRate(c);
+                tcpRate(tcp);
+                roundTrip(c, 2000);
+                tcpRoundTrip(tcp, 2000);
+                for (int r = 1; r <= rounds; r++) {
+                    progress("round " + r + " of " + rounds);
+                    rate.add(new double[] {messageRate(c), tcpRate(tcp)});
+                    rtt.add(new double[] {roundTrip(c, 5000), tcpRoundTrip(tcp, 5000)});
+                    udpRate.add(new double[] {vnetUdp(c, udp, peer), loopbackUdp(c, loopback, udpPort)});
+                }
+                progress("transport connection: " + c.stats());
+                double vnetRate = median(rate, 0);
+                double tcpRate = median(rate, 1);
+                double vnetRtt = median(rtt, 0);
+                double tcpRtt = median(rtt, 1);
+                figure("message-rate-64B-vnet-transport", vnetRate / 1e3, "k msg/s");
+                figure("message-rate-64B-loopback-tcp", tcpRate / 1e3, "k msg/s");
+                figure("message-rate-ratio", vnetRate / tcpRate, "x (bar >= 4)");
+                figure("round-trip-64B-vnet-transport", vnetRtt, "us");
+                figure("round-trip-64B-loopback-tcp", tcpRtt, "us");
+                figure("round-trip-ratio", vnetRtt / tcpRtt, "x (bar <= 0.25)");
+                figure("udp-throughput-1472B-vnet", median(udpRate, 0) * 8 / 1e6, "Mbit/s");
+                figure("udp-throughput-1472B-loopback", median(udpRate, 1) * 8 / 1e6, "Mbit/s");
+                figure("udp-throughput-ratio", median(udpRate, 0) / median(udpRate, 1), "x");
+            }
+            efficiency(c);
+        }
+    }
+
+    private Connection connect(Inet4Address peer, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try {
+                return core.transport().connect(peer, BenchService.PORT, Duration.ofSeconds(2));
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new ConnectException("vnode at " + peer.getHostAddress() + " does not run the bench service: "
+                            + e.getMessage());
+                }
+                Thread.sleep(200); // it is still starting its bundles: try again
+            }
+        }
+    }
+
+    private static String ask(Connection c, String command) throws Exception {
+        c.send(command.getBytes(StandardCharsets.US_ASCII));
+        byte[] answer = c.receive(Duration.ofSeconds(60));
+        if (answer == null) {
+            throw new IOException("no answer to '" + command + "' within 60 s");
+        }
+        return new String(answer, StandardCharsets.US_ASCII);
+    }
+
+    /** Messages per second, counted by the far end. */
+    private double messageRate(Connection c) throws Exception {
+        byte[] m = new byte[64];
+        m[0] = 'D';
+        long start = System.nanoTime();
+        long end = start + windowMillis * 1_000_000;
+        long sent = 0;
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 64; i++) {
+                c.send(m);
+            }
+            sent += 64;
+        }
+        long counted = Long.parseLong(ask(c, "C").split(" ")[1]);
+        long took = System.nanoTime() - start;
+        if (counted != sent) {
+            throw new IOException("the transport lost messages: sent " + sent + ", counted " + counted);
+        }
+        return counted * 1e9 / took;
+    }
+
+    private double tcpRate(Socket tcp) throws Exception {
+        var out = tcp.getOutputStream();
+        var in = new DataInputStream(tcp.getInputStream());
+        byte[] m = new byte[64];
+        m[0] = 'D';
+        long start = System.nanoTime();
+        long end = start + windowMillis * 1_000_000;
+        long sent = 0;
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 64; i++) {
+                out.write(m);
+            }
+            sent += 64;
+        }
+        m[0] = 'C';
+        out.write(m);
+        long counted = in.readLong();
+        long took = System.nanoTime() - start;
+        if (counted != sent) {
+            throw new IOException("TCP counted " + counted + " of " + sent);
+        }
+        return counted * 1e9 / took;
+    }
+
+    /** Median round trip in microseconds. */
+    private static double roundTrip(Connection c, int count) throws Exception {
+        byte[] m = new byte[64];
+        m[0] = 'E';
+        long[] samples = new long[count];
+        for (int i = 0; i < count; i++) {
+            long t = System.nanoTime();
+            c.send(m);
+            if (c.receive(Duration.ofSeconds(10)) == null) {
+                throw new IOException("no echo within 10 s");
+            }
+            samples[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(samples);
+        return samples[count / 2] / 1e3;
+    }
+
+    private static double tcpRoundTrip(Socket tcp, int count) throws Exception {
+        var out = tcp.getOutputStream();
+        var in = new DataInputStream(tcp.getInputStream());
+        byte[] m = new byte[64];
+        m[0] = 'E';
+        byte[] back = new byte[64];
+        long[] samples = new long[count];
+        for (int i = 0; i < count; i++) {
+            long t = System.nanoTime();
+            out.write(m);
+            in.readFully(back);
+            samples[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(samples);
+        return samples[count / 2] / 1e3;
+    }
+
+    /** Bytes per second that arrived at the far end, over vnet UDP. */
+    private double vnetUdp(Connection c, UdpSocket udp, Inet4Address peer) throws Exception {
+        ask(c, "U");
+        byte[] d = new byte[UdpSocket.MAX_PAYLOAD];
+        long start = System.nanoTime();
+        long end = start + windowMillis * 1_000_000;
+        while (System.nanoTime() < end) {
+            udp.send(peer, BenchService.UDP_PORT, d);
+        }
+        long took = System.nanoTime() - start;
+        Thread.sleep(50); // the far end drains what is in flight
+        return Long.parseLong(ask(c, "U").split(" ")[1]) * 1e9 / took;
+    }
+
+    private double loopbackUdp(Connection c, DatagramSocket socket, int port) throws Exception {
+        ask(c, "U");
+        byte[] d = new byte[UdpSocket.MAX_PAYLOAD];
+        DatagramPacket p = new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port);
+        long start = System.nanoTime();
+        long end = start + windowMillis * 1_000_000;
+        while (System.nanoTime() < end) {
+            socket.send(p);
+        }
+        long took = System.nanoTime() - start;
+        Thread.sleep(50);
+        return Long.parseLong(ask(c, "U").split(" ")[2]) * 1e9 / took;
+    }
+
+    /** CSMA/CD efficiency with Q = 2, 4, 8 stations, half here and half on the far vnode. */
+    private void efficiency(Connection c) throws Exception {
+        int frame = 1518;
+        double p = frame * 8.0;
+        double capacity = Saturation.BIT_RATE;
+        double slot = Saturation.SLOT_NANOS / 1e9;
+        for (int q : new int[] {2, 4, 8}) {
+            progress("CSMA/CD with " + q + " stations saturating the bench wire");
+            String wire = "e" + q + "-" + ThreadLocalRandom.current().nextInt(1000);
+            int half = q / 2;
+            long millis = 2000;
+            // Format the wire here first, with the bench parameters, before the far end attaches.
+            try (VnetCore.BenchWire held = core.benchWire(wire, Saturation.params())) {
+                String[] answer = new String[1];
+                Exception[] failed = new Exception[1];
+                Thread far = Thread.ofPlatform().start(() -> {
+                    try {
+                        answer[0] = ask(c, "S " + wire + " " + half + " 100 " + millis + " " + frame);
+                    } catch (Exception e) {
+                        failed[0] = e;
+                    }
+                });
+                Saturation.Result here = Saturation.run(core, wire, q - half, 0, millis, frame);
+                far.join();
+                if (failed[0] != null) {
+                    throw failed[0];
+                }
+                String[] w = answer[0].split(" ");
+                long frames = here.frames() + Long.parseLong(w[1]);
+                long collisions = here.collisions() + Long.parseLong(w[2]);
+                double measured = frames * p / (capacity * millis / 1e3);
+                double a = Math.pow(1 - 1.0 / q, q - 1);
+                double waits = (1 - a) / a;
+                double predicted = (p / capacity) / (p / capacity + waits * slot);
+                figure("csma-cd-efficiency-q" + q + "-measured", measured, "(" + frames + " frames, " + collisions
+                        + " collisions)");
+                figure("csma-cd-efficiency-q" + q + "-metcalfe-boggs", predicted, "(P=" + frame * 8 + " bits, C=100 Mbit/s, T="
+                        + Saturation.SLOT_NANOS / 1000 + " us)");
+            }
+        }
+    }
+
+    private static double median(List<double[]> samples, int column) {
+        double[] v = samples.stream().mapToDouble(s -> s[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private void figure(String name, double value, String unit) {
+        out.printf(Locale.ROOT, "vnet %s %.3f %s%n", name, value, unit);
+    }
+
+    private void progress(String what) {
+        out.println("vnet bench: " + what);
+    }
+}
