@@ -30,4 +30,12 @@ public interface Transport {
      * @throws java.net.NoRouteToHostException if no network of this vnode holds the address
      */
     Connection connect(Inet4Address address, int port, Duration timeout) throws IOException;
+
+    /**
+     * After a hot swap of the provider (a new build of its bundle), the connections this vnode
+     * had opened with {@link #connect}, continuing where they were; each is returned once.
+     * Connections accepted from a listener come back from {@link TransportListener#accept} of
+     * a new {@link #listen} of their port. The objects of the old build fail from the swap on.
+     */
+    java.util.List<Connection> resumed();
 }

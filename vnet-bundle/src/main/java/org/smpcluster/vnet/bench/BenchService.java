@@ -21,7 +21,8 @@ import org.smpcluster.vnet.nic.VnetCore;
 
 /**
  * The far end of {@code net:bench}, running on every vnode: on transport port {@value #PORT}
- * it echoes ('E') or counts ('D') 64-byte messages and answers control messages; on UDP port
+ * it echoes ('E') or counts ('D') 64-byte messages, streams numbered messages back ('T', for
+ * the hot-swap test) and answers control messages; on UDP port
  * {@value #UDP_PORT} it counts datagrams; and for the comparison a user would otherwise make, it
  * does the same over loopback TCP and UDP sockets of its own (their ports told by 'P').
  */
@@ -95,6 +96,12 @@ public final class BenchService implements AutoCloseable {
                                 Long.parseLong(w[4]), Integer.parseInt(w[5]));
                         c.send(reply("sat " + r.frames() + " " + r.collisions() + " " + r.excessive()));
                     }
+                    case 'T' -> {
+                        String[] w = new String(m, StandardCharsets.US_ASCII).strip().split(" ");
+                        stream(c.remoteAddress(), Integer.parseInt(w[1]), Long.parseLong(w[2]),
+                                Long.parseLong(w[3]));
+                        c.send(reply("streaming"));
+                    }
                     default -> c.send(reply("unknown"));
                 }
             }
@@ -103,6 +110,26 @@ public final class BenchService implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             System.getLogger(BenchService.class.getName()).log(System.Logger.Level.WARNING, "bench connection: " + e);
         }
+    }
+
+    /**
+     * 'T PORT COUNT PAUSE_US': connects back to {@code to}:{@code port} and sends COUNT 64-byte
+     * messages numbered from 0, one every PAUSE_US microseconds (0: back to back), then closes.
+     */
+    private void stream(java.net.Inet4Address to, int port, long count, long pauseMicros) {
+        Thread.ofPlatform().daemon().name("vnet-bench-stream").start(() -> {
+            try (Connection out = core.transport().connect(to, port, Duration.ofSeconds(10))) {
+                for (long i = 0; i < count; i++) {
+                    out.send(java.nio.ByteBuffer.allocate(64).putLong(i).array());
+                    if (pauseMicros > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(pauseMicros * 1_000);
+                    }
+                }
+                out.flush(Duration.ofSeconds(60));
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.getLogger(BenchService.class.getName()).log(System.Logger.Level.WARNING, "bench stream: " + e);
+            }
+        });
     }
 
     static byte[] reply(String text) {

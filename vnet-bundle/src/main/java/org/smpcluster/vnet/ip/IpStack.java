@@ -56,6 +56,8 @@ public final class IpStack {
     static final int ARP_ATTEMPTS = 3;
 
     private final Supplier<List<NicImpl>> nics;
+    private final java.util.function.BooleanSupplier receiveThread;
+    private final Map<Integer, List<byte[]>> parked = new ConcurrentHashMap<>();
     private final Map<Integer, MacAddress> arpCache = new ConcurrentHashMap<>();
     private final Map<Integer, CompletableFuture<MacAddress>> arpPending = new ConcurrentHashMap<>();
     private final Map<Integer, UdpSocketImpl> sockets = new ConcurrentHashMap<>();
@@ -66,8 +68,10 @@ public final class IpStack {
     private final AtomicInteger ephemeral = new AtomicInteger(49152);
     private final AtomicLong badPackets = new AtomicLong();
 
-    public IpStack(Supplier<List<NicImpl>> nics) {
+    /** {@code receiveThread}: whether the calling thread is the one that delivers received frames. */
+    public IpStack(Supplier<List<NicImpl>> nics, java.util.function.BooleanSupplier receiveThread) {
         this.nics = nics;
+        this.receiveThread = receiveThread;
     }
 
     /** Hooks a newly attached NIC's ARP and IPv4 frames. */
@@ -108,14 +112,30 @@ public final class IpStack {
         int spa = b.getInt(14);
         int tpa = b.getInt(24);
         if (nic.subnet().contains(spa) && !sha.isMulticast()) {
-            arpCache.put(spa, sha);
-            CompletableFuture<MacAddress> waiting = arpPending.remove(spa);
-            if (waiting != null) {
-                waiting.complete(sha);
-            }
+            learn(spa, sha);
         }
         if (op == 1 && tpa == ip(nic)) {
             send(nic, sha, ETHERTYPE_ARP, arpPacket(2, nic.mac(), ip(nic), sha, spa));
+        }
+    }
+
+    private void learn(int ip, MacAddress mac) {
+        arpCache.put(ip, mac);
+        CompletableFuture<MacAddress> waiting = arpPending.remove(ip);
+        if (waiting != null) {
+            waiting.complete(mac);
+        }
+        List<byte[]> queued = parked.remove(ip);
+        if (queued != null) {
+            NicImpl nic;
+            try {
+                nic = route(ip);
+            } catch (NoRouteToHostException e) {
+                return;
+            }
+            for (byte[] packet : queued) {
+                send(nic, mac, ETHERTYPE_IPV4, packet);
+            }
         }
     }
 
@@ -136,6 +156,11 @@ public final class IpStack {
             return known;
         }
         CompletableFuture<MacAddress> answer = arpPending.computeIfAbsent(ip, k -> new CompletableFuture<>());
+        known = arpCache.get(ip); // learned between the first look and the future's registration
+        if (known != null) {
+            arpPending.remove(ip, answer);
+            return known;
+        }
         for (int attempt = 0; attempt < ARP_ATTEMPTS; attempt++) {
             send(nic, MacAddress.BROADCAST, ETHERTYPE_ARP, arpPacket(1, nic.mac(), ip(nic), new MacAddress(0), ip));
             try {
@@ -172,7 +197,11 @@ public final class IpStack {
     /** Sends an IPv4 packet of {@code protocol} carrying {@code payload} to {@code destination}. */
     public void sendIp(int destination, int protocol, byte[] payload, int offset, int length) throws IOException {
         NicImpl nic = route(destination);
-        MacAddress mac = resolve(nic, destination);
+        MacAddress mac = arpCache.get(destination);
+        boolean park = mac == null && destination != nic.subnet().broadcast() && receiveThread.getAsBoolean();
+        if (mac == null && !park) {
+            mac = resolve(nic, destination);
+        }
         byte[] packet = new byte[IP_HEADER + length];
         ByteBuffer b = ByteBuffer.wrap(packet);
         b.put((byte) 0x45).put((byte) 0).putShort((short) packet.length).putShort((short) identification.getAndIncrement())
@@ -180,6 +209,16 @@ public final class IpStack {
                 .putInt(destination);
         b.putShort(10, (short) checksum(packet, 0, IP_HEADER, 0));
         System.arraycopy(payload, offset, packet, IP_HEADER, length);
+        if (park) {
+            // On the receive thread, which must be free to take the ARP reply: the packet waits
+            // for it (a few at most per address, as Linux's neighbour queue), and goes out then.
+            List<byte[]> queue = parked.computeIfAbsent(destination, k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+            if (queue.size() < 8) {
+                queue.add(packet);
+            }
+            send(nic, MacAddress.BROADCAST, ETHERTYPE_ARP, arpPacket(1, nic.mac(), ip(nic), new MacAddress(0), destination));
+            return;
+        }
         nic.send(new EthernetFrame(mac, nic.mac(), ETHERTYPE_IPV4, packet));
     }
 
@@ -200,6 +239,9 @@ public final class IpStack {
         }
         int source = b.getInt(12);
         int destination = b.getInt(16);
+        if (nic.subnet().contains(source) && !frame.source().isMulticast()) {
+            learn(source, frame.source()); // the sender is on the wire: no need to ask ARP to answer it
+        }
         if (destination != ip(nic) && destination != nic.subnet().broadcast() && destination != -1) {
             return;
         }

@@ -41,6 +41,14 @@ public final class VnetCore implements Vnet, AutoCloseable {
     /** The portal vector vnet interrupts on. */
     public static final int VECTOR = Portals.FIRST_DRIVER_VECTOR;
 
+    /**
+     * The vnode-local bridge through which a build of the driver hands its transport state to
+     * the next (hot swap): "VNETHAND", the length, the bytes.
+     */
+    public static final String HANDOVER = "vnet.handover";
+    static final long HANDOVER_SIZE = 8L << 20;
+    static final long HANDOVER_MAGIC = 0x56_4E_45_54_48_41_4E_44L; // "VNETHAND"
+
     /** The prefix of a network's wire bridge name. */
     public static final String BRIDGE_PREFIX = "vnet.";
 
@@ -54,6 +62,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
     private final Thread receiver;
     private final IpStack ip;
     private final TransportImpl transport;
+    private final Bridge handover;
     private volatile boolean running = true;
 
     private record Attached(NicImpl nic, Bridge bridge) {
@@ -66,8 +75,10 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.params = params;
         this.busyPollNanos = busyPollNanos;
         this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
-        this.ip = new IpStack(this::nicImpls);
+        this.ip = new IpStack(this::nicImpls, () -> Thread.currentThread() == receiver);
         this.transport = new TransportImpl(ip, vnode);
+        this.handover = bridges.open(vnode, HANDOVER, HANDOVER_SIZE);
+        takeOver();
         receiver.start();
     }
 
@@ -185,13 +196,18 @@ public final class VnetCore implements Vnet, AutoCloseable {
      * over (a bundle update).
      */
     public void close(boolean detach) {
-        transport.close();
         running = false;
         LockSupport.unpark(receiver);
         try {
             receiver.join(2_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (detach) {
+            transport.close();
+            handover.close();
+        } else {
+            handOver();
         }
         for (Attached a : attached.values()) {
             if (detach) {
@@ -206,6 +222,48 @@ public final class VnetCore implements Vnet, AutoCloseable {
     @Override
     public void close() {
         close(true);
+    }
+
+    /**
+     * Hot swap, old side: the receive thread has stopped; the transport's state goes into the
+     * handover bridge, whose handle this build leaves open on purpose (closing the last handle
+     * would free the bridge before the next build opens it; the vnode's death frees it).
+     */
+    private void handOver() {
+        try {
+            byte[] state = transport.handOver();
+            java.lang.foreign.MemorySegment m = handover.segment();
+            if (state.length + 12L > m.byteSize()) {
+                LOG.log(System.Logger.Level.ERROR, "the transport's state (" + state.length + " bytes) does not fit the "
+                        + m.byteSize() + "-byte handover bridge: its connections are lost with this build");
+                return;
+            }
+            java.lang.foreign.MemorySegment.copy(state, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, 12, state.length);
+            m.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8, state.length);
+            java.lang.invoke.VarHandle.releaseFence();
+            m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, HANDOVER_MAGIC);
+            LOG.log(System.Logger.Level.INFO, "vnet handed its transport state over (" + state.length + " bytes)");
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the transport's state could not be handed over", e);
+        }
+    }
+
+    /** Hot swap, new side: takes over what an older build handed over, if anything. */
+    private void takeOver() {
+        java.lang.foreign.MemorySegment m = handover.segment();
+        if (m.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) != HANDOVER_MAGIC) {
+            return;
+        }
+        java.lang.invoke.VarHandle.acquireFence();
+        byte[] state = new byte[m.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8)];
+        java.lang.foreign.MemorySegment.copy(m, java.lang.foreign.ValueLayout.JAVA_BYTE, 12, state, 0, state.length);
+        m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0L);
+        try {
+            int n = transport.takeOver(state);
+            LOG.log(System.Logger.Level.INFO, "vnet took over " + n + " transport connections from the previous build");
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the previous build's transport state could not be taken over", e);
+        }
     }
 
     @Override

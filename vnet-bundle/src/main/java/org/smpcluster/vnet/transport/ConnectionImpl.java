@@ -406,9 +406,9 @@ final class ConnectionImpl implements Connection {
         }
         lock.lock();
         try {
-            while (inbox.isEmpty()) {
+            while (failure != null || inbox.isEmpty()) {
                 if (failure != null) {
-                    throw new SocketException(failure);
+                    throw new SocketException(failure); // what is queued is not delivered (or was handed over)
                 }
                 if (peerClosed) {
                     throw new EOFException("the peer closed the connection");
@@ -541,6 +541,130 @@ final class ConnectionImpl implements Connection {
         } finally {
             lock.unlock();
         }
+    }
+
+    // Hot swap: the state a new build of the driver continues from.
+
+    boolean ownsSocket() {
+        return ownsSocket;
+    }
+
+    /** Writes everything this end knows, and fails this object for its users. Under no lock. */
+    void handOver(java.io.DataOutputStream out) throws IOException {
+        lock.lock();
+        try {
+            out.writeInt(localId);
+            out.writeInt(remoteId);
+            out.writeInt(remoteIp);
+            out.writeInt(remotePort);
+            out.writeInt(socket.port());
+            out.writeBoolean(ownsSocket);
+            out.writeBoolean(established);
+            out.writeBoolean(finQueued);
+            out.writeBoolean(finAcked);
+            out.writeBoolean(peerClosed);
+            out.writeLong(nextSeq);
+            out.writeLong(rcvNext);
+            out.writeLong(lastAck);
+            out.writeInt(peerWindow);
+            out.writeInt(unacked.size());
+            for (Sent s : unacked) {
+                out.writeLong(s.seq());
+                out.writeInt(s.type());
+                writeBytes(out, s.bytes());
+            }
+            out.writeInt(queue.size());
+            out.writeInt(queueOffset);
+            for (byte[] m : queue) {
+                writeBytes(out, m);
+            }
+            out.writeInt(outOfOrder.size());
+            for (var e : outOfOrder.entrySet()) {
+                out.writeLong(e.getKey());
+                writeBytes(out, e.getValue());
+            }
+            writeBytes(out, partial.toByteArray());
+            out.writeInt(inbox.size());
+            for (byte[] m : inbox) {
+                writeBytes(out, m);
+            }
+            for (long c : new long[] {messagesSent, messagesReceived, segmentsSent, segmentsReceived, retransmissions,
+                duplicates, windowStalls}) {
+                out.writeLong(c);
+            }
+            failure = "handed over to a new build of the vnet bundle: accept it again from a new listen() of its port";
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static byte[] readBytes(java.io.DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return b;
+    }
+
+    /** A connection as an older build of the driver handed it over; {@code sockets} opens its UDP port. */
+    static ConnectionImpl takeOver(java.io.DataInputStream in, TransportImpl transport,
+            java.util.function.BiFunction<Integer, Boolean, UdpSocketImpl> sockets) throws IOException {
+        int localId = in.readInt();
+        int remoteId = in.readInt();
+        int remoteIp = in.readInt();
+        int remotePort = in.readInt();
+        int localPort = in.readInt();
+        boolean owns = in.readBoolean();
+        ConnectionImpl c = new ConnectionImpl(transport, sockets.apply(localPort, owns), owns, localId, remoteIp,
+                remotePort);
+        c.remoteId = remoteId;
+        c.established = in.readBoolean();
+        c.finQueued = in.readBoolean();
+        c.finAcked = in.readBoolean();
+        c.peerClosed = in.readBoolean();
+        c.peerClosedSeen = c.peerClosed;
+        c.nextSeq = in.readLong();
+        c.rcvNext = in.readLong();
+        c.lastAck = in.readLong();
+        c.peerWindow = in.readInt();
+        for (int i = in.readInt(); i > 0; i--) {
+            long seq = in.readLong();
+            int type = in.readInt();
+            c.unacked.add(new Sent(seq, readBytes(in), type, new long[] {0}));
+        }
+        int queued = in.readInt();
+        c.queueOffset = in.readInt();
+        for (int i = 0; i < queued; i++) {
+            byte[] m = readBytes(in);
+            c.queue.add(m);
+            c.queuedBytes += m.length;
+        }
+        c.queuedBytes -= c.queueOffset;
+        for (int i = in.readInt(); i > 0; i--) {
+            long seq = in.readLong();
+            c.outOfOrder.put(seq, readBytes(in));
+        }
+        byte[] partial = readBytes(in);
+        c.partial.write(partial, 0, partial.length);
+        for (int i = in.readInt(); i > 0; i--) {
+            byte[] m = readBytes(in);
+            c.inbox.add(m);
+            c.inboxBytes += m.length;
+            c.arrived++;
+        }
+        c.messagesSent = in.readLong();
+        c.messagesReceived = in.readLong();
+        c.segmentsSent = in.readLong();
+        c.segmentsReceived = in.readLong();
+        c.retransmissions = in.readLong();
+        c.duplicates = in.readLong();
+        c.windowStalls = in.readLong();
+        c.taken = 0;
+        return c;
     }
 
     @Override

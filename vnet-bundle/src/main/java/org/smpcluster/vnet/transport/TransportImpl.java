@@ -33,6 +33,9 @@ public final class TransportImpl implements Transport, AutoCloseable {
     private final IpStack ip;
     private final Map<Key, ConnectionImpl> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+    /** Listeners an older build handed over, until their port is listened on again. */
+    private final Map<Integer, Listener> handedOver = new ConcurrentHashMap<>();
+    private final java.util.List<Connection> resumedDialed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread timer;
     private volatile boolean running = true;
     private volatile boolean sleeping;
@@ -46,6 +49,10 @@ public final class TransportImpl implements Transport, AutoCloseable {
     public TransportListener listen(int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is outside 1..65535");
+        }
+        Listener handed = handedOver.remove(port);
+        if (handed != null) {
+            return handed; // an older build's listener, with its connections to accept again
         }
         UdpSocketImpl socket = ip.openUdp(port);
         Listener l = new Listener(socket);
@@ -198,6 +205,86 @@ public final class TransportImpl implements Transport, AutoCloseable {
             c.fail("the transport is shutting down");
         }
         listeners.values().forEach(Listener::close);
+    }
+
+    /**
+     * Hot swap, old side: stops and writes every listener and connection, after the NICs
+     * stopped receiving. The objects handed out fail from now on.
+     */
+    public byte[] handOver() throws IOException {
+        running = false;
+        LockSupport.unpark(timer);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            java.util.Set<Integer> ports = new java.util.TreeSet<>(listeners.keySet());
+            ports.addAll(handedOver.keySet());
+            for (ConnectionImpl c : connections.values()) {
+                if (!c.ownsSocket()) {
+                    ports.add(c.localPort()); // accepted from a listener closed since: the port goes on
+                }
+            }
+            out.writeInt(ports.size());
+            for (int port : ports) {
+                out.writeInt(port);
+            }
+            java.util.List<ConnectionImpl> all = java.util.List.copyOf(connections.values());
+            out.writeInt(all.size());
+            for (ConnectionImpl c : all) {
+                c.handOver(out);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Hot swap, new side: takes over what {@link #handOver} wrote, before the NICs receive. A
+     * handed-over listener is returned by the next {@link #listen} of its port, its accepted
+     * connections queued to be accepted again; connections this vnode dialed are in
+     * {@link #resumed()}.
+     */
+    public int takeOver(byte[] state) throws IOException {
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+        Map<Integer, UdpSocketImpl> listenerSockets = new java.util.HashMap<>();
+        for (int i = in.readInt(); i > 0; i--) {
+            int port = in.readInt();
+            UdpSocketImpl socket = ip.openUdp(port);
+            Listener l = new Listener(socket);
+            listenerSockets.put(port, socket);
+            listeners.put(port, l);
+            handedOver.put(port, l);
+            socket.handler((src, sport, data, off, len) -> datagram(socket, src, sport, data, off, len));
+        }
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            ConnectionImpl c = ConnectionImpl.takeOver(in, this, (port, owns) -> {
+                if (!owns) {
+                    UdpSocketImpl shared = listenerSockets.get(port);
+                    if (shared != null) {
+                        return shared;
+                    }
+                }
+                UdpSocketImpl own = ip.openUdp(port);
+                own.handler((src, sport, data, off, len) -> datagram(own, src, sport, data, off, len));
+                return own;
+            });
+            connections.put(new Key(c.localPort(), c.remoteIp, c.remotePort), c);
+            Listener l = handedOver.get(c.localPort());
+            if (!c.ownsSocket() && l != null) {
+                l.queue.add(c);
+            } else {
+                resumedDialed.add(c);
+            }
+        }
+        wakeTimer();
+        LockSupport.unpark(timer);
+        return count;
+    }
+
+    /** Connections this vnode had dialed before a hot swap, resumed; taken once. */
+    public java.util.List<Connection> resumed() {
+        java.util.List<Connection> list = java.util.List.copyOf(resumedDialed);
+        resumedDialed.removeAll(list);
+        return list;
     }
 
     /** Connections open now, for display. */
