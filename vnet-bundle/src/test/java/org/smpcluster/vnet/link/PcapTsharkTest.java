@@ -22,7 +22,7 @@ import org.smpcluster.api.vnet.EthernetFrame;
 import org.smpcluster.api.vnet.MacAddress;
 
 /** A capture of a wire, as a pcap file: its bytes, and what tshark (when installed) makes of it. */
-class PcapTsharkTest {
+public class PcapTsharkTest {
 
     @TempDir
     Path dir;
@@ -90,7 +90,7 @@ class PcapTsharkTest {
                 .strip(), "malformed frames");
     }
 
-    static boolean tshark() {
+    public static boolean tshark() {
         try {
             return new ProcessBuilder("tshark", "--version").redirectErrorStream(true).start().waitFor() == 0;
         } catch (IOException | InterruptedException e) {
@@ -98,7 +98,7 @@ class PcapTsharkTest {
         }
     }
 
-    static String run(String... command) throws Exception {
+    public static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         p.getInputStream().transferTo(out);

@@ -246,6 +246,42 @@ class StackTest {
     }
 
     @Test
+    void shouldPutRealArpIpv4IcmpAndUdpOnTheWireAsTsharkDecodesThem(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.smpcluster.vnet.link.PcapTsharkTest.tshark(),
+                "tshark is not installed (.ci/run installs it)");
+        var wire = one.wire("eth0").orElseThrow();
+        var tap = wire.tap();
+        one.ping(ip("10.0.0.3"), Duration.ofSeconds(2));
+        try (UdpSocket a = one.openUdp(5000); UdpSocket b = two.openUdp(5001)) {
+            a.send(ip("10.0.0.3"), 5001, "datagram".getBytes());
+            assertNotNull(b.receive(Duration.ofSeconds(2)));
+        }
+        TransportListener l = two.transport().listen(7003);
+        try (Connection c = one.transport().connect(ip("10.0.0.3"), 7003, Duration.ofSeconds(5))) {
+            c.send(new byte[3000]);
+            assertNotNull(l.accept(Duration.ofSeconds(5)).receive(Duration.ofSeconds(5)));
+        }
+        l.close();
+        Path file = dir.resolve("stack.pcap");
+        try (var pcap = new org.smpcluster.vnet.link.Pcap(Files.newOutputStream(file))) {
+            for (var f = tap.next(); f != null; f = tap.next()) {
+                pcap.frame(f.epochMicros(), f.bytes());
+            }
+        }
+        String protocols = org.smpcluster.vnet.link.PcapTsharkTest.run("tshark", "-r", file.toString(), "-T", "fields",
+                "-e", "frame.protocols");
+        for (String p : new String[] {"eth:ethertype:arp", "eth:ethertype:ip:icmp:data", "eth:ethertype:ip:udp:data"}) {
+            assertTrue(protocols.contains(p), "tshark saw " + p + " in:\n" + protocols);
+        }
+        String bad = org.smpcluster.vnet.link.PcapTsharkTest.run("tshark", "-r", file.toString(),
+                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-Y",
+                "_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == \"Bad\""
+                        + " || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\"");
+        assertEquals("", bad.strip(), "malformed frames or bad checksums");
+    }
+
+    @Test
     void shouldRefuseAConnectionNobodyListensTo() throws Exception {
         long start = System.nanoTime();
         var e = assertThrows(ConnectException.class,
