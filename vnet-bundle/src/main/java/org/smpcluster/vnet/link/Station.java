@@ -286,8 +286,11 @@ public final class Station {
      * looked at (frames for others are skipped without counting against the budget).
      */
     public int poll(Sink sink, int budget) {
-        count(Counter.POLLS, 1);
         long cursor = getLong(s, base + ST_CURSOR);
+        if (cursor >= wire.head()) {
+            return 0; // nothing arrived: not counted as a poll (busy pollers ask all the time)
+        }
+        count(Counter.POLLS, 1);
         int delivered = 0;
         while (delivered < budget) {
             long head = wire.head();

@@ -36,10 +36,13 @@ import java.lang.invoke.VarHandle;
  *  |      |   +8 pid of the driver's process (long)                          |
  *  |      |  +16 MAC (long, 48 bits)  +24 flags (int: bit 0 promiscuous)     |
  *  |      |  +28 armed (int: 1 = wants a portal interrupt for the next frame)|
- *  |      |  +32 receive cursor (long: the next sequence to read)            |
  *  |      |  +40 interrupt vector (int)  +44 multicast groups in use (int)   |
  *  |      |  +48 multicast group MACs, MAX_GROUPS longs                      |
- *  |      | +128 counters, one long each, in Counter order (at most 32)      |
+ *  |      |      (every sender reads the first line for each frame: nothing  |
+ *  |      |      there changes per frame)                                    |
+ *  |      | +128 receive cursor (long: the next sequence to read), a line    |
+ *  |      |      of its own                                                  |
+ *  |      | +192 counters, one long each, in Counter order (at most 24)      |
  *  +------+------------------------------------------------------------------+
  *  | 8192 | ring: slots of SLOT_SIZE bytes, frame n in slot n mod slots:     |
  *  |      |   +0 sequence (long; -1 while being written; written last)       |
@@ -86,11 +89,11 @@ public final class WireLayout {
     static final long ST_MAC = 16;
     static final long ST_FLAGS = 24;
     static final long ST_ARMED = 28;
-    static final long ST_CURSOR = 32;
+    static final long ST_CURSOR = 128;
     static final long ST_VECTOR = 40;
     static final long ST_GROUPS = 44;
     static final long ST_GROUP0 = 48;
-    static final long ST_COUNTERS = 128;
+    static final long ST_COUNTERS = 192;
 
     static final long SL_SEQ = 0;
     static final long SL_LENGTH = 8;

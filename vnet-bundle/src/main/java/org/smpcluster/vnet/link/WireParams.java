@@ -19,8 +19,8 @@ public record WireParams(int slots, long slotTimeNanos, long gapNanos, long jabb
     /** The 802.3 jabber bound this implementation keeps: the carrier is free within 10 ms. */
     public static final Duration MAX_JABBER = Duration.ofMillis(10);
 
-    /** 1024 slots, 1 µs slot time, 100 ns gap, 5 ms jabber timeout, no bit rate limit. */
-    public static final WireParams DEFAULT = new WireParams(1024, 1_000, 100, 5_000_000, 0);
+    /** 1024 slots, 500 ns slot time, 100 ns gap, 5 ms jabber timeout, no bit rate limit. */
+    public static final WireParams DEFAULT = new WireParams(1024, 500, 100, 5_000_000, 0);
 
     public WireParams {
         if (slots < 8 || Integer.bitCount(slots) != 1 || slots > 1 << 16) {

@@ -63,6 +63,8 @@ public final class VnetCore implements Vnet, AutoCloseable {
     private final IpStack ip;
     private final TransportImpl transport;
     private final Bridge handover;
+    /** One poller of the NICs at a time: the receive thread, or an application thread busy polling. */
+    private final java.util.concurrent.locks.ReentrantLock pollLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean running = true;
 
     private record Attached(NicImpl nic, Bridge bridge) {
@@ -76,7 +78,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.busyPollNanos = busyPollNanos;
         this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
         this.ip = new IpStack(this::nicImpls, () -> Thread.currentThread() == receiver);
-        this.transport = new TransportImpl(ip, vnode);
+        this.transport = new TransportImpl(ip, vnode, this::pollFromApplication);
         this.handover = bridges.open(vnode, HANDOVER, HANDOVER_SIZE);
         takeOver();
         receiver.start();
@@ -151,9 +153,12 @@ public final class VnetCore implements Vnet, AutoCloseable {
 
     private void receive() {
         while (running) {
-            int n = 0;
-            for (NicImpl nic : nics) {
-                n += nic.poll(64);
+            int n;
+            pollLock.lock();
+            try {
+                n = pollNics();
+            } finally {
+                pollLock.unlock();
             }
             if (n > 0) {
                 continue;
@@ -161,6 +166,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
             if (busyPoll()) {
                 continue;
             }
+            transport.flushAcks(true); // nothing more is coming for now: what waits to be acknowledged is
             boolean pending = false;
             for (NicImpl nic : nics) {
                 pending |= nic.station().arm();
@@ -175,6 +181,30 @@ public final class VnetCore implements Vnet, AutoCloseable {
         }
     }
 
+    private int pollNics() {
+        int n = 0;
+        for (NicImpl nic : nics) {
+            n += nic.poll(64);
+        }
+        return n;
+    }
+
+    /**
+     * Busy polling from an application thread that waits for a message (as SO_BUSY_POLL lets a
+     * socket call do): it takes what arrived itself, if the receive thread is not at it, so that
+     * a reply reaches it without a hand-over between threads. Returns whether it found frames.
+     */
+    public boolean pollFromApplication() {
+        if (!pollLock.tryLock()) {
+            return false;
+        }
+        try {
+            return pollNics() > 0;
+        } finally {
+            pollLock.unlock();
+        }
+    }
+
     /** Polls for a while before sleeping: a frame that comes soon is taken without an interrupt. */
     private boolean busyPoll() {
         long until = System.nanoTime() + busyPollNanos;
@@ -184,6 +214,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
                     return true;
                 }
             }
+            transport.flushAcks(false);
             Thread.yield(); // a vnode may have one CPU: the threads that send must get it
 
         }

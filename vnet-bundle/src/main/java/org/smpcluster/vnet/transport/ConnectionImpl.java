@@ -30,8 +30,10 @@ import org.smpcluster.vnet.nic.Subnet;
  * keeps what came after a hole, and each partial acknowledgement resends the next hole.
  *
  * <p>Receiving: in-order segments are taken apart into messages; out-of-order ones wait in a
- * map; duplicates are dropped and acknowledged at once. A segment with PSH, every 8th segment,
- * a gap and a window that opens again are acknowledged at once, anything else within 1 ms.
+ * map; duplicates are dropped and acknowledged at once. Every 8th segment,
+ * a gap and a window that opens again are acknowledged at once; a segment with PSH within 20 µs
+ * (riding on the application's reply if it sends one by then, or alone when the receive thread
+ * runs out of frames), anything else within 1 ms.
  */
 final class ConnectionImpl implements Connection {
 
@@ -43,6 +45,7 @@ final class ConnectionImpl implements Connection {
     static final long RTO_MAX_NANOS = 200_000_000;
     static final int RTO_BURST = 16;
     static final long ACK_DELAY_NANOS = 1_000_000;
+    static final long PIGGYBACK_NANOS = 20_000;
     static final long DEAD_PEER_NANOS = 10_000_000_000L;
     static final long RECEIVE_SPIN_NANOS = 50_000;
 
@@ -237,7 +240,6 @@ final class ConnectionImpl implements Connection {
         } catch (IOException e) {
             // Lost like a frame on the wire: the retransmission timer sends it again.
         }
-        transport.wakeTimer();
     }
 
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
@@ -260,6 +262,14 @@ final class ConnectionImpl implements Connection {
         if (ackDue != 0 && now >= ackDue) {
             sendAck();
         }
+    }
+
+    /** Sends the acknowledgement if one is due ({@code force}: if one is pending at all). Under the lock. */
+    boolean flushAck(long now, boolean force) {
+        if (ackDue != 0 && (force || now >= ackDue)) {
+            sendAck();
+        }
+        return ackDue != 0;
     }
 
     boolean busy() {
@@ -303,11 +313,17 @@ final class ConnectionImpl implements Connection {
             take(outOfOrder.pollFirstEntry().getValue());
         }
         unackedArrivals++;
-        if ((s.flags() & Segment.PSH) != 0 || unackedArrivals >= 8) {
+        if (unackedArrivals >= 8) {
             sendAck();
-        } else if (ackDue == 0) {
-            ackDue = System.nanoTime() + ACK_DELAY_NANOS;
-            transport.wakeTimer();
+        } else {
+            // PSH: the sender waits for this acknowledgement. Give the application a moment to
+            // answer, so that the acknowledgement rides on its reply; the receive thread sends
+            // it alone when it runs out of frames to take.
+            long due = System.nanoTime() + ((s.flags() & Segment.PSH) != 0 ? PIGGYBACK_NANOS : ACK_DELAY_NANOS);
+            if (ackDue == 0 || due < ackDue) {
+                ackDue = due;
+                transport.ackPending(this);
+            }
         }
         changed.signalAll();
     }
@@ -402,7 +418,9 @@ final class ConnectionImpl implements Connection {
         // microseconds is taken without a futex wake-up.
         long spinUntil = System.nanoTime() + Math.min(RECEIVE_SPIN_NANOS, timeout.toNanos());
         while (arrived == taken && failure == null && !peerClosedSeen && System.nanoTime() < spinUntil) {
-            Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
+            if (!transport.poll()) {
+                Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
+            }
         }
         lock.lock();
         try {

@@ -22,8 +22,10 @@ import org.smpcluster.vnet.nic.Subnet;
 /**
  * The reference {@link Transport}: connections over UDP (a listener's port is a UDP port; a
  * connecting end takes an ephemeral one), segments as {@link Segment} lays them out. One timer
- * thread per vnode retransmits and sends delayed acknowledgements; it sleeps while no
- * connection has anything outstanding.
+ * thread per vnode retransmits and sends delayed acknowledgements: it looks every millisecond
+ * while anything is outstanding and every 5 ms otherwise (less than the shortest retransmission
+ * timeout), so that a sender never pays for waking it (a futex wake and, on a one-CPU vnode, a
+ * context switch per message).
  */
 public final class TransportImpl implements Transport, AutoCloseable {
 
@@ -38,10 +40,13 @@ public final class TransportImpl implements Transport, AutoCloseable {
     private final java.util.List<Connection> resumedDialed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread timer;
     private volatile boolean running = true;
-    private volatile boolean sleeping;
 
-    public TransportImpl(IpStack ip, int vnode) {
+    /** Polls the NICs from the calling thread if nobody else is; true if it found frames. */
+    private final java.util.function.BooleanSupplier poller;
+
+    public TransportImpl(IpStack ip, int vnode, java.util.function.BooleanSupplier poller) {
         this.ip = ip;
+        this.poller = poller;
         this.timer = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-transport-timer").start(this::timer);
     }
 
@@ -164,10 +169,38 @@ public final class TransportImpl implements Transport, AutoCloseable {
         connections.remove(new Key(c.localPort(), c.remoteIp, c.remotePort), c);
     }
 
-    void wakeTimer() {
-        if (sleeping) {
-            LockSupport.unpark(timer);
+    /** Connections with an acknowledgement waiting to be sent. */
+    private final java.util.Set<ConnectionImpl> acking = ConcurrentHashMap.newKeySet();
+
+    void ackPending(ConnectionImpl c) {
+        acking.add(c);
+    }
+
+    /**
+     * Sends the acknowledgements that are due ({@code force}: every pending one); the receive
+     * thread calls this while it polls for frames and before it sleeps.
+     */
+    public void flushAcks(boolean force) {
+        if (acking.isEmpty()) {
+            return;
         }
+        long now = System.nanoTime();
+        for (ConnectionImpl c : acking) {
+            if (c.lock.tryLock()) {
+                try {
+                    if (!c.flushAck(now, force)) {
+                        acking.remove(c);
+                    }
+                } finally {
+                    c.lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** A receiver waiting for a message polls the NICs itself. */
+    boolean poll() {
+        return poller.getAsBoolean();
     }
 
     private void timer() {
@@ -183,17 +216,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                     c.lock.unlock();
                 }
             }
-            if (busy) {
-                LockSupport.parkNanos(1_000_000);
-            } else {
-                sleeping = true;
-                // Re-check after announcing the sleep: a segment sent meanwhile woke us or is seen here.
-                boolean again = connections.values().stream().anyMatch(ConnectionImpl::busy);
-                if (!again) {
-                    LockSupport.parkNanos(100_000_000);
-                }
-                sleeping = false;
-            }
+            LockSupport.parkNanos(busy ? 1_000_000 : 5_000_000);
         }
     }
 
@@ -275,7 +298,6 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 resumedDialed.add(c);
             }
         }
-        wakeTimer();
         LockSupport.unpark(timer);
         return count;
     }
