@@ -251,8 +251,4 @@ public final class NetCommands {
         new org.smpcluster.vnet.bench.VnetBench(core(), System.out, rounds, window).run(vnode);
         return "";
     }
-
-    static List<String> functions() {
-        return List.of(FUNCTIONS);
-    }
 }

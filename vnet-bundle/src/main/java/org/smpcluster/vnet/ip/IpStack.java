@@ -239,7 +239,8 @@ public final class IpStack {
         }
         int source = b.getInt(12);
         int destination = b.getInt(16);
-        if (nic.subnet().contains(source) && !frame.source().isMulticast()) {
+        if (nic.subnet().contains(source) && !frame.source().isMulticast()
+                && !frame.source().equals(arpCache.get(source))) {
             learn(source, frame.source()); // the sender is on the wire: no need to ask ARP to answer it
         }
         if (destination != ip(nic) && destination != nic.subnet().broadcast() && destination != -1) {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 import org.smpcluster.api.vnet.EthernetFrame;
 import org.smpcluster.api.vnet.MacAddress;
@@ -463,10 +462,5 @@ public final class Station {
     /** Leaves the wire for good (the vnode shuts down); a new attach starts afresh. */
     public void detach() {
         wire.detach(index);
-    }
-
-    /** For tests: a consumer that collects delivered frames. */
-    public static Sink into(Consumer<EthernetFrame> consumer) {
-        return (frame, bytes) -> consumer.accept(frame);
     }
 }

@@ -54,16 +54,4 @@ record Segment(int type, int flags, int window, int id, long sequence, long ack,
                 .putLong(sequence).putLong(ack);
         return s;
     }
-
-    static String typeName(int type) {
-        return switch (type) {
-            case SYN -> "SYN";
-            case SYN_ACK -> "SYN_ACK";
-            case DATA -> "DATA";
-            case ACK -> "ACK";
-            case FIN -> "FIN";
-            case RST -> "RST";
-            default -> "?" + type;
-        };
-    }
 }

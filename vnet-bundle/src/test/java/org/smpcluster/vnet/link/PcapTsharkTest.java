@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -105,9 +104,5 @@ public class PcapTsharkTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "tshark did not finish");
         assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    static List<String> lines(String text) {
-        return new ArrayList<>(text.lines().toList());
     }
 }
