@@ -124,30 +124,49 @@ public final class VnetBench {
         return new String(answer, StandardCharsets.US_ASCII);
     }
 
-    /** Messages per second, counted by the far end. */
-    private double messageRate(Connection c) throws Exception {
-        byte[] m = new byte[64];
-        m[0] = 'D';
-        long start = System.nanoTime();
-        long end = start + windowMillis * 1_000_000;
-        long sent = 0;
-        while (System.nanoTime() < end) {
-            for (int i = 0; i < 64; i++) {
-                c.send(m);
-            }
-            sent += 64;
-        }
-        long counted = Long.parseLong(ask(c, "C").split(" ")[1]);
-        long took = System.nanoTime() - start;
-        if (counted != sent) {
-            throw new IOException("the transport lost messages: sent " + sent + ", counted " + counted);
-        }
-        return counted * 1e9 / took;
+    /** Sends one 64-byte message; asks the far end how many it counted. */
+    private interface Channel {
+        void send(byte[] message) throws Exception;
+
+        long count() throws Exception;
     }
 
+    /** Messages per second over the transport, counted by the far end. */
+    private double messageRate(Connection c) throws Exception {
+        return rate("the transport", new Channel() {
+            @Override
+            public void send(byte[] message) throws Exception {
+                c.send(message);
+            }
+
+            @Override
+            public long count() throws Exception {
+                return Long.parseLong(ask(c, "C").split(" ")[1]);
+            }
+        });
+    }
+
+    /** The same over TCP: one write per message, the count as 8 bytes. */
     private double tcpRate(Socket tcp) throws Exception {
         var out = tcp.getOutputStream();
         var in = new DataInputStream(tcp.getInputStream());
+        return rate("TCP", new Channel() {
+            @Override
+            public void send(byte[] message) throws Exception {
+                out.write(message);
+            }
+
+            @Override
+            public long count() throws Exception {
+                byte[] ask = new byte[64];
+                ask[0] = 'C';
+                out.write(ask);
+                return in.readLong();
+            }
+        });
+    }
+
+    private double rate(String what, Channel channel) throws Exception {
         byte[] m = new byte[64];
         m[0] = 'D';
         long start = System.nanoTime();
@@ -155,16 +174,14 @@ public final class VnetBench {
         long sent = 0;
         while (System.nanoTime() < end) {
             for (int i = 0; i < 64; i++) {
-                out.write(m);
+                channel.send(m);
             }
             sent += 64;
         }
-        m[0] = 'C';
-        out.write(m);
-        long counted = in.readLong();
+        long counted = channel.count();
         long took = System.nanoTime() - start;
         if (counted != sent) {
-            throw new IOException("TCP counted " + counted + " of " + sent);
+            throw new IOException(what + " lost messages: sent " + sent + ", the far end counted " + counted);
         }
         return counted * 1e9 / took;
     }

@@ -162,6 +162,11 @@ public final class IpStack {
             return known;
         }
         for (int attempt = 0; attempt < ARP_ATTEMPTS; attempt++) {
+            known = arpCache.get(ip); // another waiter's future may have been answered and removed
+            if (known != null) {
+                return known;
+            }
+            answer = arpPending.computeIfAbsent(ip, k -> new CompletableFuture<>());
             send(nic, MacAddress.BROADCAST, ETHERTYPE_ARP, arpPacket(1, nic.mac(), ip(nic), new MacAddress(0), ip));
             try {
                 return answer.get(ARP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -21,6 +21,24 @@ public final class Backoff {
         this.random = random;
     }
 
+    /**
+     * Draws from the calling thread's {@code ThreadLocalRandom} at each use (a generator captured
+     * once would be another thread's, unseeded there: every vnode would back off alike).
+     */
+    public static Backoff threadLocal() {
+        return new Backoff(new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return java.util.concurrent.ThreadLocalRandom.current().nextLong();
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                return java.util.concurrent.ThreadLocalRandom.current().nextInt(bound);
+            }
+        });
+    }
+
     /** The slot times to wait after the {@code collisions}-th collision (1 for the first). */
     public int slots(int collisions) {
         if (collisions < 1) {

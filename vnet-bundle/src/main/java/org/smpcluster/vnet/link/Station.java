@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.smpcluster.api.vnet.EthernetFrame;
@@ -57,7 +56,7 @@ public final class Station {
     private final Wire.Notifier notifier;
     private final WireParams params;
     private final ReentrantLock tx = new ReentrantLock();
-    private volatile Backoff backoff = new Backoff(ThreadLocalRandom.current());
+    private volatile Backoff backoff = Backoff.threadLocal();
     private volatile boolean promiscuous;
     private volatile long[] groups;
 
@@ -250,12 +249,18 @@ public final class Station {
     /** Publishes the frame a COMMIT word names (if nobody has) and releases the carrier. */
     private void complete(long commit) {
         long seq = committing(commit);
-        setLong(s, slotBase(seq, params.slots()) + SL_COMMIT, stamp(seq, holder(commit)));
+        long slot = slotBase(seq, params.slots());
+        // Stamped only while the slot still holds this sequence, and only once: a completer that
+        // stalls past a whole lap of the ring must not stamp the frame written there since.
+        if (getLong(s, slot + SL_SEQ) == seq) {
+            casLong(s, slot + SL_COMMIT, -1, stamp(seq, holder(commit)));
+        }
         casLong(s, OFF_HEAD, seq, seq + 1);
         casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
     }
 
     private void interruptReceivers() {
+        VarHandle.fullFence(); // the head's publication before the armed flags are read (see arm())
         for (int i = 0; i < STATIONS; i++) {
             if (i == index) {
                 continue;

@@ -38,6 +38,10 @@ public record WireParams(int slots, long slotTimeNanos, long gapNanos, long jabb
         if (bitsPerSecond < 0) {
             throw new IllegalArgumentException("bit rate must not be negative");
         }
+        if (bitsPerSecond > 0 && 1518L * 8 * 1_000_000_000L / bitsPerSecond + slotTimeNanos >= jabberNanos) {
+            throw new IllegalArgumentException("at " + bitsPerSecond + " bit/s a 1518-byte frame holds the wire longer"
+                    + " than the jabber timeout (" + jabberNanos / 1_000_000 + " ms): every long frame would be cut");
+        }
     }
 
     public WireParams withSlotTime(long nanos) {

@@ -77,7 +77,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.params = params;
         this.busyPollNanos = busyPollNanos;
         this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
-        this.ip = new IpStack(this::nicImpls, () -> Thread.currentThread() == receiver);
+        this.ip = new IpStack(this::nicImpls, pollLock::isHeldByCurrentThread);
         this.transport = new TransportImpl(ip, vnode, this::pollFromApplication);
         this.handover = bridges.open(vnode, HANDOVER, HANDOVER_SIZE);
         takeOver();
@@ -195,10 +195,13 @@ public final class VnetCore implements Vnet, AutoCloseable {
      * a reply reaches it without a hand-over between threads. Returns whether it found frames.
      */
     public boolean pollFromApplication() {
-        if (!pollLock.tryLock()) {
+        if (!running || !pollLock.tryLock()) {
             return false;
         }
         try {
+            if (!running) {
+                return false;
+            }
             return pollNics() > 0;
         } finally {
             pollLock.unlock();
@@ -234,11 +237,16 @@ public final class VnetCore implements Vnet, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (detach) {
-            transport.close();
-            handover.close();
-        } else {
-            handOver();
+        pollLock.lock(); // no application thread is taking frames any more
+        try {
+            if (detach) {
+                transport.close();
+                handover.close();
+            } else {
+                handOver();
+            }
+        } finally {
+            pollLock.unlock();
         }
         for (Attached a : attached.values()) {
             if (detach) {
@@ -286,10 +294,15 @@ public final class VnetCore implements Vnet, AutoCloseable {
             return;
         }
         java.lang.invoke.VarHandle.acquireFence();
-        byte[] state = new byte[m.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8)];
-        java.lang.foreign.MemorySegment.copy(m, java.lang.foreign.ValueLayout.JAVA_BYTE, 12, state, 0, state.length);
         m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0L);
         try {
+            int length = m.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8);
+            if (length < 0 || length > m.byteSize() - 12) {
+                throw new IllegalStateException("the handover holds " + length + " bytes in a " + m.byteSize()
+                        + "-byte bridge");
+            }
+            byte[] state = new byte[length];
+            java.lang.foreign.MemorySegment.copy(m, java.lang.foreign.ValueLayout.JAVA_BYTE, 12, state, 0, length);
             int n = transport.takeOver(state);
             LOG.log(System.Logger.Level.INFO, "vnet took over " + n + " transport connections from the previous build");
         } catch (IOException | RuntimeException e) {

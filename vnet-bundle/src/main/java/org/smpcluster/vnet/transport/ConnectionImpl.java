@@ -244,6 +244,9 @@ final class ConnectionImpl implements Connection {
 
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
     void tick(long now) {
+        if (failure != null) {
+            return;
+        }
         if (!unacked.isEmpty() && now - unacked.peek().sentAt()[0] > rto) {
             // The oldest few are resent (on a wire whose receiver overruns, one alone may well be
             // lost again); the receiver keeps what came after them, and each partial
@@ -273,13 +276,16 @@ final class ConnectionImpl implements Connection {
     }
 
     boolean busy() {
-        return !unacked.isEmpty() || ackDue != 0;
+        return failure == null && (!unacked.isEmpty() || ackDue != 0);
     }
 
     // Receiving.
 
     /** A segment for this connection arrived (on the receive thread). Under the lock. */
     void segment(Segment s) {
+        if (failure != null) {
+            return; // reset, closed or handed over: nothing more goes in
+        }
         segmentsReceived++;
         if (s.type() == Segment.RST) {
             fail("reset by the peer");
@@ -299,8 +305,11 @@ final class ConnectionImpl implements Connection {
             sendAck();
             return;
         }
-        if (s.sequence() >= rcvNext + WINDOW) {
-            return; // beyond the window we advertised: the sender will send it again
+        if (s.sequence() >= rcvNext + WINDOW || (window() == 0 && s.type() == Segment.DATA)) {
+            // Beyond the window we advertised, or no room left (the application stopped
+            // reading): dropped, and the sender told the window again; it probes until it opens.
+            sendAck();
+            return;
         }
         byte[] copy = java.util.Arrays.copyOfRange(s.data(), s.offset() - Segment.HEADER, s.offset() + s.length());
         if (s.sequence() > rcvNext) {
@@ -509,6 +518,9 @@ final class ConnectionImpl implements Connection {
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (!why.startsWith("handed over")) {
+            transport.closed(this);
         }
     }
 

@@ -122,6 +122,9 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 }
                 int peerId = (int) s.ack();
                 if (c == null || c.remoteId != peerId) {
+                    if (c != null) {
+                        c.fail("the peer opened a new connection from the same port"); // it restarted
+                    }
                     ConnectionImpl accepted = new ConnectionImpl(this, socket, false,
                             ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE), source, sourcePort);
                     accepted.lock.lock();

@@ -282,6 +282,43 @@ class StackTest {
     }
 
     @Test
+    void shouldHoldASenderBackWhileTheReceiverDoesNotRead() throws Exception {
+        TransportListener listener = two.transport().listen(7004);
+        Connection client = one.transport().connect(ip("10.0.0.3"), 7004, Duration.ofSeconds(5));
+        Connection server = listener.accept(Duration.ofSeconds(5));
+        int n = 10_000; // 14 MB: more than the receive window and the send buffer together
+        var sent = new java.util.concurrent.atomic.AtomicInteger();
+        Thread sender = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    client.send(ByteBuffer.allocate(1400).putInt(i).array());
+                    sent.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        int before;
+        do { // until the sender stops making progress: flow control holds it
+            before = sent.get();
+            Thread.sleep(300);
+        } while (sent.get() != before && System.nanoTime() < deadline);
+        assertTrue(sent.get() < n, "the sender is held back (" + sent.get() + " of " + n + " queued)");
+        assertTrue(client.stats().windowStalls() > 0);
+        for (int i = 0; i < n; i++) {
+            byte[] m = server.receive(Duration.ofSeconds(20));
+            assertNotNull(m, "message " + i + "; " + client.stats());
+            assertEquals(i, ByteBuffer.wrap(m).getInt());
+        }
+        sender.join(10_000);
+        assertEquals(n, sent.get());
+        client.close();
+        server.close();
+        listener.close();
+    }
+
+    @Test
     void shouldRefuseAConnectionNobodyListensTo() throws Exception {
         long start = System.nanoTime();
         var e = assertThrows(ConnectException.class,
