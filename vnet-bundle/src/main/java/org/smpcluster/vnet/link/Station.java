@@ -58,6 +58,7 @@ public final class Station {
     private final ReentrantLock tx = new ReentrantLock();
     private volatile Backoff backoff = Backoff.threadLocal();
     private volatile boolean promiscuous;
+    private boolean shut;
     private volatile long[] groups;
 
     Station(Wire wire, int index, MacAddress mac, Wire.Notifier notifier) {
@@ -115,7 +116,23 @@ public final class Station {
         }
     }
 
+    /**
+     * No more transmissions: waits for one under way, then refuses the next (the wire's bridge
+     * is about to be closed; its memory must not be written after).
+     */
+    public void shutdown() {
+        tx.lock();
+        try {
+            shut = true;
+        } finally {
+            tx.unlock();
+        }
+    }
+
     private Outcome transmitLocked(byte[] frame, int length) {
+        if (shut) {
+            throw new IllegalStateException("the NIC of " + mac + " on network " + wire.network() + " is closed");
+        }
         int collisions = 0;
         boolean deferred = false;
         while (true) {

@@ -248,7 +248,11 @@ public final class VnetCore implements Vnet, AutoCloseable {
         } finally {
             pollLock.unlock();
         }
+        if (receiver.isAlive()) {
+            LOG.log(System.Logger.Level.WARNING, "the vnet receive thread did not stop within 2 s");
+        }
         for (Attached a : attached.values()) {
+            a.nic().station().shutdown();
             if (detach) {
                 a.nic().station().detach();
             }

@@ -48,6 +48,7 @@ final class ConnectionImpl implements Connection {
     static final long PIGGYBACK_NANOS = 20_000;
     static final long DEAD_PEER_NANOS = 10_000_000_000L;
     static final long RECEIVE_SPIN_NANOS = 50_000;
+    static final long LINGER_NANOS = 5_000_000_000L;
 
     private final TransportImpl transport;
     private final UdpSocketImpl socket;
@@ -70,6 +71,8 @@ final class ConnectionImpl implements Connection {
     private long rto = RTO_MIN_NANOS * 2;
     private long lastProgress = System.nanoTime();
     private boolean finQueued;
+    private boolean lingering;
+    private long lingerUntil;
     private long lastAck = 1;
     private int dupAcks;
     private long recoverPoint;
@@ -244,6 +247,13 @@ final class ConnectionImpl implements Connection {
 
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
     void tick(long now) {
+        if (lingering) {
+            if (peerClosed || now > lingerUntil) {
+                lingering = false;
+                release();
+            }
+            return;
+        }
         if (failure != null) {
             return;
         }
@@ -276,19 +286,38 @@ final class ConnectionImpl implements Connection {
     }
 
     boolean busy() {
-        return failure == null && (!unacked.isEmpty() || ackDue != 0);
+        return lingering || failure == null && (!unacked.isEmpty() || ackDue != 0);
     }
 
     // Receiving.
 
     /** A segment for this connection arrived (on the receive thread). Under the lock. */
     void segment(Segment s) {
+        if (lingering) {
+            if (s.type() == Segment.FIN && s.sequence() == rcvNext) {
+                rcvNext++;
+                peerClosed = true; // the timer lets the connection go
+            }
+            if (s.type() == Segment.DATA || s.type() == Segment.FIN) {
+                sendAck(); // what the peer sends now has no reader; acknowledged so it stops
+            }
+            return;
+        }
         if (failure != null) {
             return; // reset, closed or handed over: nothing more goes in
         }
         segmentsReceived++;
         if (s.type() == Segment.RST) {
-            fail("reset by the peer");
+            if (peerClosed) {
+                // The peer closed and is gone: what it sent stays readable, our FIN needs no ack.
+                finAcked = true;
+                unacked.clear();
+                queue.clear();
+                queuedBytes = 0;
+                changed.signalAll();
+            } else {
+                fail("reset by the peer");
+            }
             return;
         }
         // Every segment but SYN carries the peer's cumulative acknowledgement and window.
@@ -494,18 +523,31 @@ final class ConnectionImpl implements Connection {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        transport.closed(this);
-        if (ownsSocket) {
-            socket.close();
-        }
+        boolean linger;
         lock.lock();
         try {
+            // Closed by us while the peer is still there: stay a little (as TIME_WAIT), to
+            // acknowledge the peer's FIN when it closes too, so that it does not wait in vain.
+            linger = failure == null && established && !peerClosed;
             if (failure == null) {
                 failure = "the connection is closed";
             }
+            lingering = linger;
+            lingerUntil = System.nanoTime() + LINGER_NANOS;
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (!linger) {
+            release();
+        }
+    }
+
+    /** Leaves the transport's table and frees the port if it is this connection's own. */
+    private void release() {
+        transport.closed(this);
+        if (ownsSocket) {
+            socket.close();
         }
     }
 
@@ -577,6 +619,20 @@ final class ConnectionImpl implements Connection {
 
     boolean ownsSocket() {
         return ownsSocket;
+    }
+
+    UdpSocketImpl socket() {
+        return socket;
+    }
+
+    /** Closed by its user, waiting for the peer's FIN: nothing a new build needs. */
+    boolean lingering() {
+        lock.lock();
+        try {
+            return lingering;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Writes everything this end knows, and fails this object for its users. Under no lock. */

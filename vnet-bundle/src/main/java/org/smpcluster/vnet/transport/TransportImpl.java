@@ -154,9 +154,27 @@ public final class TransportImpl implements Transport, AutoCloseable {
                     }
                 }
             }
+            case Segment.RST -> {
+                if (c != null && s.ack() == c.remoteId) { // it names the id the peer had from us
+                    c.lock.lock();
+                    try {
+                        c.segment(s);
+                    } finally {
+                        c.lock.unlock();
+                    }
+                }
+            }
             default -> {
                 if (c == null || s.id() != c.localId) {
-                    return; // a stale segment of a connection that is gone
+                    // A segment of a connection that is gone (closed, or its vnode restarted): reset
+                    // it, naming the id it was sent to, so that the other end stops at once.
+                    byte[] rst = Segment.header(Segment.RST, 0, 0, 0, 0, s.id(), 0);
+                    try {
+                        socket.send(source, sourcePort, rst, 0, rst.length);
+                    } catch (IOException e) {
+                        // the other end finds out by its own timeout
+                    }
+                    return;
                 }
                 c.lock.lock();
                 try {
@@ -170,6 +188,11 @@ public final class TransportImpl implements Transport, AutoCloseable {
 
     void closed(ConnectionImpl c) {
         connections.remove(new Key(c.localPort(), c.remoteIp, c.remotePort), c);
+        int port = c.localPort();
+        if (!c.ownsSocket() && !listeners.containsKey(port) && !handedOver.containsKey(port)
+                && connections.keySet().stream().noneMatch(k -> k.localPort() == port)) {
+            c.socket().close(); // the listener was closed before its last connection: the port is free now
+        }
     }
 
     /** Connections with an acknowledgement waiting to be sent. */
@@ -227,6 +250,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
     public void close() {
         running = false;
         LockSupport.unpark(timer);
+        joinTimer();
         for (ConnectionImpl c : connections.values()) {
             c.fail("the transport is shutting down");
         }
@@ -240,6 +264,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
     public byte[] handOver() throws IOException {
         running = false;
         LockSupport.unpark(timer);
+        joinTimer();
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             java.util.Set<Integer> ports = new java.util.TreeSet<>(listeners.keySet());
@@ -253,7 +278,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
             for (int port : ports) {
                 out.writeInt(port);
             }
-            java.util.List<ConnectionImpl> all = java.util.List.copyOf(connections.values());
+            java.util.List<ConnectionImpl> all = connections.values().stream().filter(c -> !c.lingering()).toList();
             out.writeInt(all.size());
             for (ConnectionImpl c : all) {
                 c.handOver(out);
@@ -310,6 +335,17 @@ public final class TransportImpl implements Transport, AutoCloseable {
         java.util.List<Connection> list = java.util.List.copyOf(resumedDialed);
         resumedDialed.removeAll(list);
         return list;
+    }
+
+    private void joinTimer() {
+        if (Thread.currentThread() == timer) {
+            return;
+        }
+        try {
+            timer.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Connections open now, for display. */

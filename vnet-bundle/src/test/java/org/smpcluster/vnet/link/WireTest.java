@@ -168,10 +168,11 @@ class WireTest {
         // A's transmission has just started (its carrier OPEN): B, ready now, has not heard it.
         // A finds the collision at the end of its window and jams (releases the carrier).
         var ready = new java.util.concurrent.CountDownLatch(1);
+        long idle = wire.carrier();
         Thread holder = Thread.ofPlatform().start(() -> {
             ready.countDown();
-            while (WireLayout.state(wire.carrier()) == WireLayout.IDLE) {
-                Thread.onSpinWait(); // until the test has opened A's window
+            while (wire.carrier() == idle) {
+                Thread.onSpinWait(); // until the test has opened A's window (or all is over already)
             }
             long c;
             while (WireLayout.state(c = wire.carrier()) != WireLayout.COLLIDED && WireLayout.state(c) != WireLayout.IDLE) {

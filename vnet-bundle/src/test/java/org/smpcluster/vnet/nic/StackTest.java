@@ -319,6 +319,43 @@ class StackTest {
     }
 
     @Test
+    void shouldResetAConnectionWhosePeerRestarted() throws Exception {
+        TransportListener listener = two.transport().listen(7005);
+        Connection client = one.transport().connect(ip("10.0.0.3"), 7005, Duration.ofSeconds(5));
+        assertNotNull(listener.accept(Duration.ofSeconds(5)));
+        // Vnode 2 goes away and comes back (its transport knows nothing of the connection).
+        cores.remove(2);
+        two.close();
+        two = core(2);
+        two.attach("eth0", "10.0.0.0/24");
+        two.transport().listen(7005);
+        long start = System.nanoTime();
+        client.send("anyone?".getBytes());
+        var e = assertThrows(java.net.SocketException.class, () -> client.receive(Duration.ofSeconds(10)));
+        assertTrue(e.getMessage().contains("reset"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "reset at once, not after the dead-peer timeout");
+        client.close();
+    }
+
+    @Test
+    void shouldCloseBothEndsWithoutWaitingAndKeepWhatWasSent() throws Exception {
+        TransportListener listener = two.transport().listen(7006);
+        Connection client = one.transport().connect(ip("10.0.0.3"), 7006, Duration.ofSeconds(5));
+        Connection server = listener.accept(Duration.ofSeconds(5));
+        client.send("last words".getBytes());
+        long start = System.nanoTime();
+        client.close();
+        assertEquals("last words", new String(server.receive(Duration.ofSeconds(5))));
+        assertThrows(EOFException.class, () -> server.receive(Duration.ofSeconds(5)));
+        server.close();
+        assertTrue(System.nanoTime() - start < 3_000_000_000L, "both ends closed without a 5 s wait");
+        listener.close();
+        try (UdpSocket again = two.openUdp(7006)) {
+            assertEquals(7006, again.port(), "the port is free once its listener and connections are closed");
+        }
+    }
+
+    @Test
     void shouldRefuseAConnectionNobodyListensTo() throws Exception {
         long start = System.nanoTime();
         var e = assertThrows(ConnectException.class,
