@@ -3,7 +3,7 @@
  * to. Implemented by {@code org.smpcluster.console}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.smpcluster.api.console;
 
 import org.osgi.annotation.bundle.Export;

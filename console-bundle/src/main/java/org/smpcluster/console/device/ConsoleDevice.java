@@ -1,0 +1,217 @@
+package org.smpcluster.console.device;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.Hashtable;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.smpcluster.api.nanokernel.Bridge;
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.InterruptHandler;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.console.tty.LineDiscipline;
+import org.smpcluster.console.tty.Termios;
+
+/**
+ * This vnode's console: its local bridge {@value ConsoleLayout#BRIDGE}, a line discipline over
+ * it, and a Gogo shell session reading lines from it, so that every vnode, the root included,
+ * has a shell reachable only through its console. Keys typed into the bridge raise
+ * {@link #VECTOR} here; the input thread hands them to the line discipline, whose echo and the
+ * shell's output go to the screen ring. An ISIG character interrupts the command running.
+ */
+@Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = {})
+public final class ConsoleDevice {
+
+    /** The portal vector that says keys were typed on this vnode's console. */
+    public static final int VECTOR = Portals.FIRST_DRIVER_VECTOR + 1;
+
+    static final String PROMPT = "g! ";
+    private static final String CANCELLED = "\u0000cancelled";
+
+    private static final System.Logger LOG = System.getLogger(ConsoleDevice.class.getName());
+
+    private final Bridge bridge;
+    private final MemorySegment screen;
+    private final LineDiscipline ld;
+    private final CommandProcessor gogo;
+    private final ServiceRegistration<InterruptHandler> irq;
+    private final Thread input;
+    private final Thread shell;
+    private volatile boolean running = true;
+    private volatile boolean busy;
+    private volatile CommandSession session;
+    private boolean cancelled;
+
+    @Activate
+    public ConsoleDevice(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
+            @Reference CommandProcessor gogo, BundleContext context) {
+        this.gogo = gogo;
+        this.bridge = bridges.open(nanokernel.vnodeId(), ConsoleLayout.BRIDGE, ConsoleLayout.SIZE);
+        this.screen = bridge.segment();
+        ConsoleLayout.format(screen, ProcessHandle.current().pid());
+        this.ld = new LineDiscipline(Termios.sane().set(Termios.Flag.IUTF8, true), this::signal);
+        int vnode = nanokernel.vnodeId();
+        this.input = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-console-input").unstarted(this::input);
+        this.shell = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-console-shell").unstarted(this::shell);
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(InterruptHandler.VECTOR, VECTOR);
+        this.irq = context.registerService(InterruptHandler.class, (vector, hits) -> {
+            LockSupport.unpark(input);
+            return false;
+        }, props);
+        input.start();
+        shell.start();
+    }
+
+    /** Keys typed: to the line discipline, its echo to the screen; readers woken. */
+    private void input() {
+        while (running) {
+            byte[] keys = ConsoleLayout.takeKeys(screen);
+            if (keys.length == 0) {
+                LockSupport.park(this); // until the portal interrupt says more were typed
+                continue;
+            }
+            synchronized (this) {
+                ld.receive(keys);
+                flushScreen();
+                notifyAll();
+            }
+        }
+    }
+
+    private void flushScreen() {
+        byte[] echo = ld.takeEcho();
+        if (echo.length > 0) {
+            ConsoleLayout.write(screen, echo);
+        }
+    }
+
+    /** ^C, ^\ or ^Z: the command running in the shell is interrupted. */
+    private void signal(int signal) {
+        if (busy) {
+            CommandSession s = session;
+            org.apache.felix.service.command.Job job = s == null ? null : s.foregroundJob();
+            if (job != null) {
+                job.interrupt(); // Gogo's own way: the job ends, and its session is free again
+            } else {
+                shell.interrupt();
+            }
+        } else {
+            cancelled = true; // at the prompt: a fresh line and prompt, as a shell does
+        }
+    }
+
+    private void shell() {
+        PrintStream out = new PrintStream(new ScreenStream(), true, StandardCharsets.UTF_8);
+        try (CommandSession session = gogo.createSession(InputStream.nullInputStream(), out, out)) {
+            this.session = session;
+            while (running) {
+                out.print(PROMPT);
+                out.flush();
+                String line = readLine();
+                if (line == null) {
+                    return;
+                }
+                if (line.equals(CANCELLED)) {
+                    out.println();
+                    continue;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                busy = true;
+                try {
+                    Object result = session.execute(line);
+                    if (result != null) {
+                        out.println(session.format(result, Converter.INSPECT));
+                    }
+                } catch (InterruptedException e) {
+                    out.println("interrupted");
+                } catch (Exception e) {
+                    out.println("error: " + (e.getMessage() == null ? e : e.getMessage()));
+                } finally {
+                    busy = false;
+                    Thread.interrupted(); // a ^C that came as the command ended is spent
+                }
+            }
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.log(System.Logger.Level.ERROR, "the console shell ended", e);
+            }
+        }
+    }
+
+    /** The next line, as a program reading the console gets it; end of file gives an empty line. */
+    private String readLine() {
+        synchronized (this) {
+            while (running) {
+                if (cancelled) {
+                    cancelled = false;
+                    return CANCELLED;
+                }
+                byte[] line = ld.read(4096);
+                if (line != null) {
+                    return new String(line, StandardCharsets.UTF_8).strip();
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    // a ^C at the prompt: the line was flushed by the line discipline; go on reading
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The shell's output, through the line discipline's output processing, to the screen. */
+    private final class ScreenStream extends OutputStream {
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            synchronized (ConsoleDevice.this) {
+                ld.write(java.util.Arrays.copyOfRange(b, off, off + len));
+                flushScreen();
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        running = false;
+        try {
+            irq.unregister();
+        } catch (IllegalStateException e) {
+            // gone with the bundle
+        }
+        LockSupport.unpark(input);
+        shell.interrupt();
+        synchronized (this) {
+            notifyAll();
+        }
+        try {
+            input.join(2_000);
+            shell.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        bridge.close();
+    }
+}
