@@ -39,6 +39,9 @@ public final class ConsoleDevice {
     /** The portal vector that says keys were typed on this vnode's console. */
     public static final int VECTOR = Portals.FIRST_DRIVER_VECTOR + 1;
 
+    /** The portal vector raised on the root when an attached console's screen changed. */
+    public static final int SCREEN_VECTOR = Portals.FIRST_DRIVER_VECTOR + 2;
+
     static final String PROMPT = "g! ";
     private static final String CANCELLED = "\u0000cancelled";
 
@@ -48,6 +51,7 @@ public final class ConsoleDevice {
     private final MemorySegment screen;
     private final LineDiscipline ld;
     private final CommandProcessor gogo;
+    private final Portals portals;
     private final ServiceRegistration<InterruptHandler> irq;
     private final Thread input;
     private final Thread shell;
@@ -58,8 +62,9 @@ public final class ConsoleDevice {
 
     @Activate
     public ConsoleDevice(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
-            @Reference CommandProcessor gogo, BundleContext context) {
+            @Reference Portals portals, @Reference CommandProcessor gogo, BundleContext context) {
         this.gogo = gogo;
+        this.portals = portals;
         this.bridge = bridges.open(nanokernel.vnodeId(), ConsoleLayout.BRIDGE, ConsoleLayout.SIZE);
         this.screen = bridge.segment();
         ConsoleLayout.format(screen, ProcessHandle.current().pid());
@@ -97,6 +102,9 @@ public final class ConsoleDevice {
         byte[] echo = ld.takeEcho();
         if (echo.length > 0) {
             ConsoleLayout.write(screen, echo);
+            if (ConsoleLayout.watched(screen)) {
+                portals.raise(Nanokernel.ROOT, SCREEN_VECTOR);
+            }
         }
     }
 

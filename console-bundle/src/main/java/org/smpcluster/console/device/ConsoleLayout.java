@@ -16,6 +16,7 @@ import java.lang.invoke.VarHandle;
  *  |   16 | keyboard head: bytes ever typed                            |
  *  |   24 | keyboard tail: bytes ever taken by the line discipline     |
  *  |   32 | screen head: bytes ever written to the screen              |
+ *  |   40 | watched: the root is attached (wants SCREEN_VECTOR raised)  |
  *  +------+------------------------------------------------------------+
  *  | 4096 | keyboard ring, KEYBOARD bytes (byte n at n mod KEYBOARD)   |
  *  | 8192 | screen ring, SCREEN bytes: the last SCREEN bytes written   |
@@ -36,6 +37,7 @@ public final class ConsoleLayout {
     static final long OFF_KEYS_HEAD = 16;
     static final long OFF_KEYS_TAIL = 24;
     static final long OFF_SCREEN_HEAD = 32;
+    static final long OFF_WATCHED = 40;
     static final long KEYS = 4096;
     static final long SCREEN_RING = 8192;
 
@@ -102,6 +104,14 @@ public final class ConsoleLayout {
             s.set(ValueLayout.JAVA_BYTE, SCREEN_RING + ((head + i) % SCREEN), bytes[i]);
         }
         set(s, OFF_SCREEN_HEAD, head + bytes.length);
+    }
+
+    public static boolean watched(MemorySegment s) {
+        return get(s, OFF_WATCHED) != 0;
+    }
+
+    public static void watched(MemorySegment s, boolean on) {
+        set(s, OFF_WATCHED, on ? 1 : 0);
     }
 
     public static long written(MemorySegment s) {

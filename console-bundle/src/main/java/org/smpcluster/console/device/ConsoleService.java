@@ -24,16 +24,44 @@ import org.smpcluster.console.tty.Escapes;
  */
 @Component(configurationPolicy = ConfigurationPolicy.IGNORE, service = {Consoles.class, ConsoleService.class},
         property = {"osgi.command.scope=console", "osgi.command.function=list",
-            "osgi.command.function=show", "osgi.command.function=write", "osgi.command.function=sleep"})
+            "osgi.command.function=show", "osgi.command.function=write", "osgi.command.function=sleep",
+            "osgi.command.function=attach"})
 public final class ConsoleService implements Consoles {
 
     private final Nanokernel nanokernel;
     private final BridgeManager bridges;
     private final Portals portals;
+    private final org.osgi.framework.BundleContext context;
+
+    /** A piece of a console's screen: its bytes from a cursor to {@code end}, and the console's incarnation. */
+    record Screen(byte[] bytes, long end, long incarnation) {
+    }
+
+    /** The screen from {@code cursor} (-1: the last 2 KiB, a glimpse of where it is). */
+    Screen screenSince(int vnode, long cursor) {
+        try (Bridge b = open(vnode)) {
+            long end = ConsoleLayout.written(b.segment());
+            byte[] bytes = ConsoleLayout.screen(b.segment(), cursor < 0 ? 0 : cursor, cursor < 0 ? 2048 : ConsoleLayout.SCREEN);
+            return new Screen(bytes, end, ConsoleLayout.incarnation(b.segment()));
+        }
+    }
+
+    void watch(int vnode, boolean on) {
+        try (Bridge b = open(vnode)) {
+            ConsoleLayout.watched(b.segment(), on);
+        }
+    }
+
+    /** Whether {@code vnode} is on its way back (booting again after a failure or a restart). */
+    boolean restarting(int vnode) {
+        String state = nanokernel.vnodes().get(vnode).state();
+        return !state.equals(VnodeState.STOPPED);
+    }
 
     @Activate
     public ConsoleService(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
-            @Reference Portals portals) {
+            @Reference Portals portals, org.osgi.framework.BundleContext context) {
+        this.context = context;
         this.nanokernel = nanokernel;
         this.bridges = bridges;
         this.portals = portals;
@@ -126,6 +154,30 @@ public final class ConsoleService implements Consoles {
         }
         Thread.sleep((long) (seconds * 1000));
         return "slept " + seconds + " s";
+    }
+
+    @Descriptor("attach this terminal to a vnode's console (raw mode; the vnode's line discipline edits); Ctrl-] detaches")
+    public void attach(org.apache.felix.service.command.CommandSession session, @Descriptor("vnode id") int vnode)
+            throws java.io.IOException {
+        // A vnode that just joined may still be starting the bundles its console comes with.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        boolean told = false;
+        while (true) {
+            try {
+                screenSince(vnode, -1);
+                break;
+            } catch (IllegalStateException e) {
+                if (!e.getMessage().contains("not up yet") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    System.out.println("[waiting for vnode " + vnode + "'s console to come up]");
+                    told = true;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+            }
+        }
+        new Attachment(this, vnode, session.getKeyboard(), System.out, context).run();
     }
 
     @Descriptor("type a line on a vnode's console (Enter added), as a person at it would")

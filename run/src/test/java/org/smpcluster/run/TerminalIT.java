@@ -1,0 +1,120 @@
+package org.smpcluster.run;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real program driven as a person would, through a real terminal (tmux): boot the cluster,
+ * attach to vnode 1's console, run a command there and see its output, interrupt a long one
+ * with ^C, detach with Ctrl-], attach to the root's own console, detach, and exit with ^D.
+ * Skipped where tmux is missing ({@code .ci/run} installs it).
+ */
+class TerminalIT {
+
+    private static final Path SCRIPT = Path.of("..", "smpcluster").toAbsolutePath().normalize();
+    private static final long DEADLINE_MILLIS = 30_000;
+
+    private final String cluster = "termit-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000;
+    private final String session = cluster;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        tmux("kill-session", "-t", session);
+        String physmem = "/dev/shm/smpcluster-" + cluster;
+        SmpclusterCommandIT.vnodeProcesses(physmem).forEach(pid -> ProcessHandle.of(pid)
+                .ifPresent(ProcessHandle::destroyForcibly));
+        ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                .map(a -> String.join(" ", a).contains("smpcluster.cluster=" + cluster)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+        Files.deleteIfExists(Path.of(physmem));
+    }
+
+    @Test
+    void shouldAttachToAVnodesConsoleRunInterruptDetachAndExit() throws Exception {
+        assumeTrue(tmux("-V").startsWith("tmux"), "tmux is not installed (.ci/run installs it)");
+        tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "50",
+                "bash " + SCRIPT + " --no-build --cluster " + cluster + "; echo SMPCLUSTER-EXITED-$?; sleep 60");
+        await("the root's prompt", s -> s.contains("cluster '" + cluster + "' up") && s.strip().endsWith("g!"));
+
+        keys("console:attach 1", "Enter");
+        await("attached to vnode 1", s -> s.contains("[attached to vnode 1's console; Ctrl-] detaches]"));
+        // Vnode 1's bundles may still be starting: its shell prompts when it is ready.
+        await("vnode 1's prompt", s -> after(s, "[attached to vnode 1").contains("g! "));
+        keys("nk:status", "Enter");
+        await("nk:status ran on vnode 1", s -> after(s, "[attached to vnode 1").contains("vnode               1"));
+
+        keys("console:sleep 600", "Enter");
+        await("the long command runs", s -> s.strip().endsWith("console:sleep 600"));
+        keys("C-c");
+        await("^C interrupted it", s -> s.contains("^Cinterrupted"));
+
+        keys("C-]");
+        await("detached", s -> s.contains("[detached from vnode 1's console]") && s.strip().endsWith("g!"));
+
+        keys("console:attach 0", "Enter");
+        await("attached to the root's own console", s -> s.contains("[attached to vnode 0's console"));
+        await("the root console's prompt", s -> after(s, "[attached to vnode 0").contains("g! "));
+        keys("nk:status", "Enter");
+        await("nk:status ran on the root's console", s -> after(s, "[attached to vnode 0").contains("vnode               0 (root)"));
+        keys("C-]");
+        await("detached again", s -> s.contains("[detached from vnode 0's console]") && s.strip().endsWith("g!"));
+
+        keys("C-d");
+        await("the program exited cleanly", s -> s.contains("SMPCLUSTER-EXITED-0"));
+        assertFalse(Files.exists(Path.of("/dev/shm/smpcluster-" + cluster)), "the physmem file is gone");
+        assertTrue(SmpclusterCommandIT.vnodeProcesses("/dev/shm/smpcluster-" + cluster).isEmpty(), "no vnode is left");
+    }
+
+    private static String after(String screen, String marker) {
+        int at = screen.lastIndexOf(marker);
+        return at < 0 ? "" : screen.substring(at);
+    }
+
+    private void keys(String... keys) throws Exception {
+        List<String> command = new ArrayList<>(List.of("send-keys", "-t", session));
+        command.addAll(List.of(keys));
+        tmux(command.toArray(String[]::new));
+    }
+
+    private void await(String what, Predicate<String> condition) throws Exception {
+        long end = System.currentTimeMillis() + DEADLINE_MILLIS;
+        String screen = "";
+        while (System.currentTimeMillis() < end) {
+            screen = tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session);
+            if (condition.test(screen)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(what + ": not within " + DEADLINE_MILLIS / 1000 + " s; the terminal shows:\n" + screen);
+    }
+
+    private static String tmux(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("tmux"));
+        command.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return ""; // no tmux
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return out;
+    }
+}
