@@ -746,6 +746,53 @@ public final class LineDiscipline {
         return result;
     }
 
+    /**
+     * A blocking read, as n_tty_read does it, for a reader that waits on {@code monitor} (the
+     * caller holds it; whoever calls {@link #receive} notifies it). Canonical: the next line
+     * (empty at end of file). Non-canonical, by MIN and TIME (in tenths of a second): MIN 0
+     * TIME 0 returns what is there; MIN 0 TIME t waits up to t for the first byte; MIN m TIME 0
+     * waits for m bytes; MIN m TIME t waits for a first byte, then returns at m bytes or when
+     * t passes without another.
+     */
+    public byte[] read(int max, Object monitor) throws InterruptedException {
+        if (icanon) {
+            byte[] line;
+            while ((line = read(max)) == null) {
+                monitor.wait();
+            }
+            return line;
+        }
+        int min = t.cc(VMIN);
+        long time = t.cc(VTIME) * 100_000_000L;
+        if (min == 0 && time == 0) {
+            return read(max);
+        }
+        int minimum = min == 0 ? 1 : Math.min(min, max);
+        long deadline = min == 0 ? System.nanoTime() + time : Long.MAX_VALUE;
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        while (true) {
+            byte[] r = read(max - got.size());
+            if (r != null && r.length > 0) {
+                got.writeBytes(r);
+                if (time > 0) {
+                    deadline = System.nanoTime() + time; // the inter-byte timer starts again
+                }
+            }
+            if (got.size() >= minimum) {
+                return got.toByteArray();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return got.toByteArray();
+            }
+            if (deadline == Long.MAX_VALUE) {
+                monitor.wait();
+            } else {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(monitor, left);
+            }
+        }
+    }
+
     private void skipEof() {
         if (readTail == canonHead) {
             return;
