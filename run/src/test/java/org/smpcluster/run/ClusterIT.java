@@ -49,7 +49,7 @@ import org.smpcluster.api.nanokernel.VnodeState;
 public class ClusterIT {
 
     static final String CLUSTER = "clusterit-" + ProcessHandle.current().pid();
-    static final String PHYSMEM = "/dev/shm/smpcluster-" + CLUSTER;
+    static final String PHYSMEM = ImageOptions.physmemOf(CLUSTER);
     static final long DEADLINE_NANOS = 20_000_000_000L;
 
     @Inject
@@ -77,9 +77,7 @@ public class ClusterIT {
      */
     @AfterClass
     public static void killLeftovers() throws IOException {
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PHYSMEM)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        ImageOptions.killVnodes(PHYSMEM);
     }
 
     @Test

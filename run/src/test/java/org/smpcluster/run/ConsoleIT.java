@@ -35,7 +35,7 @@ import org.smpcluster.api.nanokernel.VnodeState;
 public class ConsoleIT {
 
     static final String CLUSTER = "consoleit-" + ProcessHandle.current().pid();
-    static final String PHYSMEM = "/dev/shm/smpcluster-" + CLUSTER;
+    static final String PHYSMEM = ImageOptions.physmemOf(CLUSTER);
     static final long DEADLINE_NANOS = 30_000_000_000L;
 
     @Inject
@@ -51,9 +51,7 @@ public class ConsoleIT {
 
     @AfterClass
     public static void killLeftovers() {
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PHYSMEM)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        ImageOptions.killVnodes(PHYSMEM);
     }
 
     @Test

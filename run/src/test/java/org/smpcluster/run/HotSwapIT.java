@@ -61,7 +61,7 @@ import org.smpcluster.api.vnet.Vnet;
 public class HotSwapIT {
 
     static final String CLUSTER = "hotswapit-" + ProcessHandle.current().pid();
-    static final String PHYSMEM = "/dev/shm/smpcluster-" + CLUSTER;
+    static final String PHYSMEM = ImageOptions.physmemOf(CLUSTER);
     static final int PORT = 7300;
     static final int COUNT = 60_000;
     static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -82,9 +82,7 @@ public class HotSwapIT {
 
     @AfterClass
     public static void killLeftovers() {
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PHYSMEM)).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        ImageOptions.killVnodes(PHYSMEM);
     }
 
     @Test

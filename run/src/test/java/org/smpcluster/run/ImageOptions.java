@@ -17,6 +17,21 @@ final class ImageOptions {
     private ImageOptions() {
     }
 
+    /** The physical memory file of {@code cluster}. */
+    static String physmemOf(String cluster) {
+        return "/dev/shm/smpcluster-" + cluster;
+    }
+
+    /**
+     * Kills every vnode process of the cluster whose physical memory file is {@code physmem}
+     * (after a test class, whatever happened in it: the root removes the file when it stops).
+     */
+    static void killVnodes(String physmem) {
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(physmem)).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
+    }
+
     static List<Option> root(String cluster, String physmem) {
         List<Option> options = new ArrayList<>();
         for (KernelImage.ImageBundle b : KernelImage.extractRunBundles(Path.of("target", "image-bundles"))) {
