@@ -59,6 +59,13 @@ final class ConnectionImpl implements Connection {
     final int remotePort;
 
     final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Datagrams cut and stamped under {@link #lock}, put on the wire after it is released (a
+     * transmission may wait for the carrier; the receive thread must never wait for that).
+     */
+    private final java.util.ArrayDeque<byte[]> outbox = new java.util.ArrayDeque<>();
+    /** One sender at a time, so that the outbox goes out in order. */
+    private final ReentrantLock sending = new ReentrantLock();
     private final Condition changed = lock.newCondition();
 
     // Send side.
@@ -160,6 +167,7 @@ final class ConnectionImpl implements Connection {
         } finally {
             lock.unlock();
         }
+        flushOutbox();
     }
 
     private void checkPeerAlive() {
@@ -238,11 +246,7 @@ final class ConnectionImpl implements Connection {
         }
         unackedArrivals = 0;
         ackDue = 0;
-        try {
-            socket.send(remoteIp, remotePort, s.bytes(), 0, s.bytes().length);
-        } catch (IOException e) {
-            // Lost like a frame on the wire: the retransmission timer sends it again.
-        }
+        outbox.add(s.bytes().clone()); // sent by flushOutbox(), outside the lock
     }
 
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
@@ -442,11 +446,7 @@ final class ConnectionImpl implements Connection {
         unackedArrivals = 0;
         ackDue = 0;
         segmentsSent++;
-        try {
-            socket.send(remoteIp, remotePort, ack, 0, ack.length);
-        } catch (IOException e) {
-            // lost: the peer retransmits, and we acknowledge again
-        }
+        outbox.add(ack);
     }
 
     @Override
@@ -485,6 +485,7 @@ final class ConnectionImpl implements Connection {
             return m;
         } finally {
             lock.unlock();
+            flushOutbox();
         }
     }
 
@@ -518,6 +519,7 @@ final class ConnectionImpl implements Connection {
         } finally {
             lock.unlock();
         }
+        flushOutbox();
         try {
             flush(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
@@ -612,6 +614,47 @@ final class ConnectionImpl implements Connection {
                     duplicates, windowStalls);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Sends what the outbox holds, in order; called without {@link #lock}. If another thread is
+     * sending, it takes what was added too, and this one returns at once.
+     */
+    void flushOutbox() {
+        while (true) {
+            if (!sending.tryLock()) {
+                return;
+            }
+            try {
+                while (true) {
+                    byte[] datagram;
+                    lock.lock();
+                    try {
+                        datagram = outbox.poll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (datagram == null) {
+                        break;
+                    }
+                    try {
+                        socket.send(remoteIp, remotePort, datagram, 0, datagram.length);
+                    } catch (IOException e) {
+                        // lost like a frame on the wire: retransmission or the next ack repairs it
+                    }
+                }
+            } finally {
+                sending.unlock();
+            }
+            lock.lock();
+            try {
+                if (outbox.isEmpty()) {
+                    return; // nothing slipped in between the last poll and the unlock
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -152,6 +152,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                     } finally {
                         c.lock.unlock();
                     }
+                    c.flushOutbox();
                 }
             }
             case Segment.RST -> {
@@ -162,6 +163,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                     } finally {
                         c.lock.unlock();
                     }
+                    c.flushOutbox();
                 }
             }
             default -> {
@@ -182,6 +184,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 } finally {
                     c.lock.unlock();
                 }
+                c.flushOutbox();
             }
         }
     }
@@ -220,6 +223,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 } finally {
                     c.lock.unlock();
                 }
+                c.flushOutbox();
             }
         }
     }
@@ -241,6 +245,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 } finally {
                     c.lock.unlock();
                 }
+                c.flushOutbox();
             }
             LockSupport.parkNanos(busy ? 1_000_000 : 5_000_000);
         }
