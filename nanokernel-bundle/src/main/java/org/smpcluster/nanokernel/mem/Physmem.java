@@ -42,7 +42,15 @@ public final class Physmem implements AutoCloseable {
         this.arena = arena;
         this.segment = segment;
         this.owner = owner;
+        // A root stopped by a signal (SIGTERM, a ^C the terminal sends as SIGINT) may not get to
+        // close its kernel: the file must not outlive it all the same.
+        this.exitHook = owner ? new Thread(() -> deleteQuietly(path), "physmem-cleanup") : null;
+        if (exitHook != null) {
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
     }
+
+    private final Thread exitHook;
 
     /** The file of cluster {@code cluster} in {@code directory}: {@code smpcluster-<cluster>}. */
     public static Path pathOf(Path directory, String cluster) {
@@ -240,6 +248,11 @@ public final class Physmem implements AutoCloseable {
         }
         if (owner) {
             deleteQuietly(path);
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, or ran, anyway: it finds no file
+            }
         }
     }
 
