@@ -77,7 +77,9 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.params = params;
         this.busyPollNanos = busyPollNanos;
         this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
-        this.ip = new IpStack(this::nicImpls, pollLock::isHeldByCurrentThread);
+        // A view, not a copy: the stack routes every packet through it (the list copies on write).
+        List<NicImpl> view = java.util.Collections.unmodifiableList(nics);
+        this.ip = new IpStack(() -> view, pollLock::isHeldByCurrentThread);
         this.transport = new TransportImpl(ip, vnode, this::pollFromApplication);
         this.handover = bridges.open(vnode, HANDOVER, HANDOVER_SIZE);
         takeOver();
