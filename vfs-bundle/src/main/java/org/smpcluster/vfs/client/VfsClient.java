@@ -1,0 +1,655 @@
+package org.smpcluster.vfs.client;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+import org.smpcluster.api.nanokernel.Bridge;
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.vfs.cache.CacheLayout;
+import org.smpcluster.vfs.cache.Errno;
+import org.smpcluster.vfs.cache.Errno.Failure;
+import org.smpcluster.vfs.cache.Op;
+import org.smpcluster.vfs.cache.RpcLayout;
+import org.smpcluster.vfs.server.VfsServer;
+
+/**
+ * A vnode's filesystem client: requests to the root's server through this vnode's slots of the
+ * request rings, and file data read and written in the shared page cache itself, under the
+ * tokens the server granted. Every copy to or from the cache runs under this vnode's access lock
+ * (shared); the server's drain takes it exclusively, so once the drain is acknowledged no copy
+ * that started under a token the server took back is still running. No thread holds the access
+ * lock while it waits for the server.
+ */
+public final class VfsClient implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(VfsClient.class.getName());
+
+    /** Pages asked for beyond what a sequential read needs now. */
+    static final int READAHEAD = 64;
+
+    private final int vnode;
+    private final VfsServer.Raise raise;
+    private final Bridge cacheBridge;
+    private final Bridge rpcBridge;
+    private final CacheLayout cache;
+    private final MemorySegment cacheMemory;
+    private final RpcLayout rpc;
+    private final Duration timeout;
+
+    private final Semaphore freeCount = new Semaphore(RpcLayout.SLOTS);
+    private final ConcurrentLinkedQueue<Integer> freeSlots = new ConcurrentLinkedQueue<>();
+    private final long[] seqs = new long[RpcLayout.SLOTS];
+    private final Thread[] waiters = new Thread[RpcLayout.SLOTS];
+
+    final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
+    private final Map<Long, CachedInode> inodes = new ConcurrentHashMap<>();
+    final Set<MappingImpl> mappings = ConcurrentHashMap.newKeySet();
+    private final Thread drainer;
+    private volatile long drained;
+    private volatile boolean closed;
+
+    final AtomicLong hits = new AtomicLong();
+    final AtomicLong misses = new AtomicLong();
+    final AtomicLong drains = new AtomicLong();
+    final AtomicLong invalidated = new AtomicLong();
+
+    /** What this vnode knows of one file: where its pages were last granted. */
+    static final class CachedInode {
+        final long id;
+        final int slot;
+        final Map<Long, Integer> frames = new ConcurrentHashMap<>();
+        int handles;
+        volatile long nextSequential = -1;
+
+        CachedInode(long id, int slot) {
+            this.id = id;
+            this.slot = slot;
+        }
+    }
+
+    /**
+     * Attaches to the page cache and request rings the root's server formatted (waiting up to
+     * {@code timeout} for them) and says hello.
+     */
+    public VfsClient(int vnode, BridgeManager bridges, VfsServer.Raise raise, Duration timeout) throws Failure {
+        this.vnode = vnode;
+        this.raise = raise;
+        this.timeout = timeout;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Bridge c = null;
+        Bridge r = null;
+        CacheLayout layout = null;
+        try {
+            while (true) {
+                if (c == null && bridges.bridges().stream().anyMatch(b -> b.name().equals(CacheLayout.BRIDGE) && b.owner() == Bridge.GLOBAL)) {
+                    c = bridges.open(CacheLayout.BRIDGE, 1);
+                }
+                if (c != null && (layout = CacheLayout.attach(c.segment())) != null) {
+                    break;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw Errno.EIO.fail("vnode " + vnode + ": the root's filesystem server did not come up in "
+                            + timeout.toMillis() + " ms (no formatted " + CacheLayout.BRIDGE + " bridge)");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            r = bridges.open(RpcLayout.BRIDGE, RpcLayout.SIZE);
+        } catch (RuntimeException | Failure e) {
+            if (c != null) {
+                c.close();
+            }
+            throw e;
+        }
+        this.cacheBridge = c;
+        this.rpcBridge = r;
+        this.cache = layout;
+        this.cacheMemory = c.segment();
+        this.rpc = new RpcLayout(r.segment());
+        long base = ThreadLocalRandom.current().nextLong(1L << 40) << 8;
+        for (int s = 0; s < RpcLayout.SLOTS; s++) {
+            seqs[s] = base + s * (1L << 32);
+            rpc.resetState(vnode, s, RpcLayout.word(seqs[s], RpcLayout.FREE));
+            freeSlots.add(s);
+        }
+        this.drained = rpc.drainSeq(vnode);
+        rpc.drainAck(vnode, drained);
+        this.drainer = Thread.ofPlatform().daemon().name("vfs-drain-" + vnode).start(this::drainLoop);
+        call(Op.HELLO, b -> { });
+    }
+
+    public int vnode() {
+        return vnode;
+    }
+
+    public CacheLayout cache() {
+        return cache;
+    }
+
+    /** This vnode's handler of {@link VfsServer#CLIENT_VECTOR}: answers or a drain are waiting. */
+    public void interrupt() {
+        for (int s = 0; s < RpcLayout.SLOTS; s++) {
+            Thread t = waiters[s];
+            if (t != null && RpcLayout.state(rpc.stateWord(vnode, s)) == RpcLayout.ANSWER) {
+                LockSupport.unpark(t);
+            }
+        }
+        if (rpc.drainSeq(vnode) != drained) {
+            LockSupport.unpark(drainer);
+        }
+    }
+
+    private void drainLoop() {
+        while (!closed) {
+            long want = rpc.drainSeq(vnode);
+            if (want != drained) {
+                access.writeLock().lock();
+                access.writeLock().unlock();
+                for (MappingImpl m : mappings) {
+                    m.checkTokens();
+                }
+                drained = want;
+                drains.incrementAndGet();
+                rpc.drainAck(vnode, want);
+                raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
+                continue;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    // ---- requests
+
+    /**
+     * Sends one request and waits for its answer, which is returned as a heap buffer (the slot
+     * is free again when this returns).
+     */
+    ByteBuffer call(int op, Consumer<ByteBuffer> request) throws Failure {
+        return call(op, request, timeout);
+    }
+
+    ByteBuffer call(int op, Consumer<ByteBuffer> request, Duration timeout) throws Failure {
+        if (closed) {
+            throw Errno.EBADF.fail("the filesystem client of vnode " + vnode + " is closed");
+        }
+        try {
+            freeCount.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Errno.EIO.fail("interrupted");
+        }
+        int slot = freeSlots.poll();
+        try {
+            long seq = ++seqs[slot];
+            ByteBuffer req = rpc.requestBuffer(vnode, slot);
+            try {
+                request.accept(req);
+            } catch (java.nio.BufferOverflowException e) {
+                throw Errno.ENAMETOOLONG.fail("the request does not fit in " + RpcLayout.REQUEST_MAX + " bytes");
+            }
+            rpc.requestLength(vnode, slot, req.position());
+            rpc.op(vnode, slot, op);
+            waiters[slot] = Thread.currentThread();
+            rpc.resetState(vnode, slot, RpcLayout.word(seq, RpcLayout.REQUEST));
+            raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
+            long answered = RpcLayout.word(seq, RpcLayout.ANSWER);
+            long start = System.nanoTime();
+            long spinUntil = start + 30_000;
+            long deadline = start + timeout.toNanos();
+            while (rpc.stateWord(vnode, slot) != answered) {
+                long now = System.nanoTime();
+                if (now - deadline > 0) {
+                    rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
+                    throw Errno.EIO.fail("the root's filesystem server did not answer " + Op.name(op) + " in "
+                            + timeout.toMillis() + " ms");
+                }
+                if (now - spinUntil < 0) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+            int status = rpc.status(vnode, slot);
+            ByteBuffer in = rpc.answer(vnode, slot);
+            ByteBuffer copy = ByteBuffer.allocate(in.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            copy.put(in).flip();
+            rpc.resetState(vnode, slot, RpcLayout.word(seq, RpcLayout.FREE));
+            if (status != 0) {
+                throw Errno.of(status).fail(Errno.getString(copy));
+            }
+            return copy;
+        } finally {
+            waiters[slot] = null;
+            freeSlots.add(slot);
+            freeCount.release();
+        }
+    }
+
+    // ---- files
+
+    /** An open file of this vnode. */
+    public final class Handle implements AutoCloseable {
+        final CachedInode inode;
+        final String path;
+        final boolean writable;
+        private volatile boolean open = true;
+
+        Handle(CachedInode inode, String path, boolean writable) {
+            this.inode = inode;
+            this.path = path;
+            this.writable = writable;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        public long id() {
+            return inode.id;
+        }
+
+        public boolean isOpen() {
+            return open;
+        }
+
+        void check() throws Failure {
+            if (!open) {
+                throw Errno.EBADF.fail(path + " is closed");
+            }
+            if (cache.inodeId(inode.slot) != inode.id) {
+                throw Errno.ESTALE.fail(path + " is gone from the server");
+            }
+        }
+
+        public long size() throws Failure {
+            check();
+            return cache.size(inode.slot);
+        }
+
+        public long mtime() {
+            return cache.mtime(inode.slot);
+        }
+
+        @Override
+        public void close() throws Failure {
+            if (!open) {
+                return;
+            }
+            open = false;
+            synchronized (inodes) {
+                if (--inode.handles == 0) {
+                    inodes.remove(inode.id);
+                }
+            }
+            call(Op.CLOSE, b -> b.putLong(inode.id));
+        }
+    }
+
+    /** Opens (or creates) {@code path}, a repository path {@code export/dir/name}; {@code flags} are {@link Op}'s O_ flags. */
+    public Handle open(String path, int flags, int mode) throws Failure {
+        ByteBuffer a = call(Op.OPEN, b -> {
+            Errno.putString(b, path);
+            b.putInt(flags).putInt(mode);
+        });
+        long id = a.getLong();
+        int slot = a.getInt();
+        CachedInode inode;
+        synchronized (inodes) {
+            inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot));
+            inode.handles++;
+        }
+        return new Handle(inode, path, (flags & Op.O_WRITE) != 0);
+    }
+
+    /**
+     * Reads up to {@code length} bytes at {@code position} into {@code into} at {@code offset};
+     * returns how many, or -1 at end of file.
+     */
+    public int read(Handle h, long position, MemorySegment into, long offset, int length) throws Failure {
+        h.check();
+        CachedInode f = h.inode;
+        if (length == 0) {
+            return 0;
+        }
+        for (int attempt = 0; ; attempt++) {
+            long size = cache.size(f.slot);
+            if (position >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(Math.min(length, size - position), (long) VfsServer.MAX_PAGES * CacheLayout.PAGE
+                    - (position & (CacheLayout.PAGE - 1)));
+            long first = position >>> CacheLayout.PAGE_SHIFT;
+            long last = (position + n - 1) >>> CacheLayout.PAGE_SHIFT;
+            long missing = -1;
+            access.readLock().lock();
+            try {
+                for (long p = first; p <= last; p++) {
+                    Integer fr = f.frames.get(p);
+                    if (fr == null || !cache.mayRead(fr, vnode, f.id, p)) {
+                        missing = p;
+                        break;
+                    }
+                }
+                if (missing < 0) {
+                    copy(f, position, into, offset, n, false);
+                    hits.incrementAndGet();
+                    f.nextSequential = position + n;
+                    return n;
+                }
+            } finally {
+                access.readLock().unlock();
+            }
+            misses.incrementAndGet();
+            long ahead = f.nextSequential == position || first == 0 ? READAHEAD : 0;
+            int count = (int) Math.min(VfsServer.MAX_PAGES, last - missing + 1 + ahead);
+            long from = missing;
+            grant(f, call(Op.PAGES, b -> b.putLong(f.id).putLong(from).putInt(count).putInt(0).putLong(-1).putLong(0)), from);
+            if (attempt > 1000) {
+                throw Errno.EIO.fail("could not keep a read token on " + h.path + " for 1000 attempts");
+            }
+        }
+    }
+
+    /** Writes {@code length} bytes from {@code from} at {@code offset} to the file at {@code position} (or at its end with {@code append}); returns the position written at. */
+    public long write(Handle h, long position, MemorySegment from, long offset, int length, boolean append) throws Failure {
+        h.check();
+        if (!h.writable) {
+            throw Errno.EBADF.fail(h.path + " is not open for writing");
+        }
+        CachedInode f = h.inode;
+        if (length == 0) {
+            return append ? cache.size(f.slot) : position;
+        }
+        if (length > VfsServer.MAX_PAGES * CacheLayout.PAGE - CacheLayout.PAGE) {
+            throw new IllegalArgumentException("write of " + length + " bytes: split it (max "
+                    + (VfsServer.MAX_PAGES - 1) * CacheLayout.PAGE + ")");
+        }
+        if (append) {
+            ByteBuffer a = call(Op.PAGES, b -> b.putLong(f.id).putLong(0).putInt(0).putInt(Op.P_APPEND).putLong(-1).putLong(length));
+            position = a.getLong(0);
+            grant(f, a, position >>> CacheLayout.PAGE_SHIFT);
+        }
+        long end = position + length;
+        long first = position >>> CacheLayout.PAGE_SHIFT;
+        long last = (end - 1) >>> CacheLayout.PAGE_SHIFT;
+        for (int attempt = 0; ; attempt++) {
+            long missing = -1;
+            boolean grows = end > cache.size(f.slot);
+            access.readLock().lock();
+            try {
+                for (long p = first; p <= last && !grows; p++) {
+                    Integer fr = f.frames.get(p);
+                    if (fr == null || !cache.mayWrite(fr, vnode, f.id, p)) {
+                        missing = p;
+                        break;
+                    }
+                }
+                if (missing < 0 && !grows) {
+                    copy(f, position, from, offset, length, true);
+                    hits.incrementAndGet();
+                    cache.touch(f.slot, System.currentTimeMillis());
+                    return position;
+                }
+            } finally {
+                access.readLock().unlock();
+            }
+            misses.incrementAndGet();
+            long ask = missing < 0 ? first : missing;
+            int count = (int) (last - ask + 1);
+            long newSize = end;
+            grant(f, call(Op.PAGES, b -> b.putLong(f.id).putLong(ask).putInt(count).putInt(Op.P_WRITE).putLong(newSize).putLong(0)), ask);
+            if (attempt > 1000) {
+                throw Errno.EIO.fail("could not keep a write token on " + h.path + " for 1000 attempts");
+            }
+        }
+    }
+
+    private void grant(CachedInode f, ByteBuffer a, long first) {
+        a.position(16);
+        int n = a.getInt();
+        for (int k = 0; k < n; k++) {
+            f.frames.put(first + k, a.getInt());
+        }
+    }
+
+    /** Copies between the cache and {@code other}; the caller holds the access lock and the tokens. */
+    private void copy(CachedInode f, long position, MemorySegment other, long offset, int length, boolean toCache) {
+        int done = 0;
+        while (done < length) {
+            long at = position + done;
+            long page = at >>> CacheLayout.PAGE_SHIFT;
+            int within = (int) (at & (CacheLayout.PAGE - 1));
+            int chunk = Math.min(length - done, CacheLayout.PAGE - within);
+            long cacheAt = cache.pageOffset(f.frames.get(page)) + within;
+            if (toCache) {
+                MemorySegment.copy(other, offset + done, cacheMemory, cacheAt, chunk);
+            } else {
+                MemorySegment.copy(cacheMemory, cacheAt, other, offset + done, chunk);
+            }
+            done += chunk;
+        }
+    }
+
+    public void truncate(Handle h, long size) throws Failure {
+        h.check();
+        if (!h.writable) {
+            throw Errno.EBADF.fail(h.path + " is not open for writing");
+        }
+        call(Op.SETSIZE, b -> b.putLong(h.inode.id).putLong(size));
+    }
+
+    /** Returns once every byte written to the file is on the root's storage device. */
+    public void fsync(Handle h) throws Failure {
+        h.check();
+        call(Op.FSYNC, b -> b.putLong(h.inode.id));
+    }
+
+    void syncPages(long id, long first, long count) throws Failure {
+        call(Op.SYNCPAGES, b -> b.putLong(id).putLong(first).putLong(count));
+    }
+
+    /**
+     * Maps {@code length} bytes from {@code offset} (page aligned) of an open file. The mapping
+     * holds the pages' tokens; see {@link MappingImpl}.
+     */
+    public org.smpcluster.api.vfs.FileMapping map(Handle h, long offset, long length, boolean writable, java.nio.file.Path file) throws Failure {
+        h.check();
+        if (offset < 0 || (offset & (CacheLayout.PAGE - 1)) != 0 || length <= 0) {
+            throw Errno.EINVAL.fail("offset=" + offset + " length=" + length + ": the offset must be a multiple of "
+                    + CacheLayout.PAGE + " and the length positive");
+        }
+        if (writable && !h.writable) {
+            throw Errno.EACCES.fail(h.path + " is not open for writing");
+        }
+        long size = cache.size(h.inode.slot);
+        if (offset + length > ((size + CacheLayout.PAGE - 1) & ~(long) (CacheLayout.PAGE - 1))) {
+            throw Errno.EINVAL.fail("[" + offset + ", " + (offset + length) + ") is beyond the file's size " + size);
+        }
+        CachedInode f = h.inode;
+        long first = offset >>> CacheLayout.PAGE_SHIFT;
+        int pages = (int) ((length + CacheLayout.PAGE - 1) >>> CacheLayout.PAGE_SHIFT);
+        int[] frames = new int[pages];
+        for (int attempt = 0; attempt < 100; attempt++) {
+            for (int done = 0; done < pages; ) {
+                int count = Math.min(VfsServer.MAX_PAGES, pages - done);
+                long from = first + done;
+                ByteBuffer a = call(Op.PAGES, b -> b.putLong(f.id).putLong(from).putInt(count)
+                        .putInt(writable ? Op.P_WRITE : 0).putLong(-1).putLong(0));
+                a.position(16);
+                int n = a.getInt();
+                if (n == 0) {
+                    throw Errno.EINVAL.fail("nothing to map at page " + from);
+                }
+                for (int k = 0; k < n; k++) {
+                    frames[done + k] = a.getInt();
+                    f.frames.put(from + k, frames[done + k]);
+                }
+                done += n;
+            }
+            MappingImpl m = new MappingImpl(this, file, f.id, f.slot, offset, length, writable, first, frames);
+            access.readLock().lock();
+            try {
+                if (m.tokensHeld()) {
+                    mappings.add(m);
+                    return m;
+                }
+            } finally {
+                access.readLock().unlock();
+            }
+            m.invalidate();
+        }
+        throw Errno.EBUSY.fail("other vnodes kept taking the pages of " + h.path + " away");
+    }
+
+    MemorySegment pageOf(int frame) {
+        return cacheMemory.asSlice(cache.pageOffset(frame), CacheLayout.PAGE);
+    }
+
+    // ---- names
+
+    /** The attributes of a path: type, size, times and mode. */
+    public record Stat(int type, long size, long mtime, long atime, long ctime, int mode, long inode) {
+    }
+
+    public Stat stat(String path) throws Failure {
+        ByteBuffer a = call(Op.STAT, b -> Errno.putString(b, path));
+        return new Stat(a.getInt(), a.getLong(), a.getLong(), a.getLong(), a.getLong(), a.getInt(), a.getLong());
+    }
+
+    /** A directory entry. */
+    public record Entry(String name, int type) {
+    }
+
+    public List<Entry> list(String path) throws Failure {
+        List<Entry> out = new ArrayList<>();
+        int cookie = 0;
+        while (cookie >= 0) {
+            int from = cookie;
+            ByteBuffer a = call(Op.READDIR, b -> {
+                Errno.putString(b, path);
+                b.putInt(from);
+            });
+            cookie = a.getInt();
+            int n = a.getInt();
+            for (int i = 0; i < n; i++) {
+                int type = a.get();
+                out.add(new Entry(Errno.getString(a), type));
+            }
+        }
+        return out;
+    }
+
+    public void mkdir(String path, int mode) throws Failure {
+        call(Op.MKDIR, b -> {
+            Errno.putString(b, path);
+            b.putInt(mode);
+        });
+    }
+
+    public void remove(String path) throws Failure {
+        call(Op.REMOVE, b -> Errno.putString(b, path));
+    }
+
+    public void rename(String from, String to, boolean replace) throws Failure {
+        call(Op.RENAME, b -> {
+            Errno.putString(b, from);
+            Errno.putString(b, to);
+            b.putInt(replace ? Op.R_REPLACE : 0);
+        });
+    }
+
+    public void setMtime(String path, long millis) throws Failure {
+        call(Op.UTIMES, b -> {
+            Errno.putString(b, path);
+            b.putLong(millis);
+        });
+    }
+
+    /** The page cache's counters (the server's) and this vnode's. */
+    public record CacheStats(int pageSize, int frames, int free, int dirty, int readTokens, int writeTokens,
+            long evictions, long revocations, long writebacks, int inodes, long requests, long failures,
+            long hits, long misses, long drains, long invalidatedMappings) {
+    }
+
+    public CacheStats cacheStats() throws Failure {
+        ByteBuffer a = call(Op.CACHE, b -> { });
+        return new CacheStats(a.getInt(), a.getInt(), a.getInt(), a.getInt(), a.getInt(), a.getInt(), a.getLong(),
+                a.getLong(), a.getLong(), a.getInt(), a.getLong(), a.getLong(), hits.get(), misses.get(), drains.get(),
+                invalidated.get());
+    }
+
+    /** The storage device under the repository. */
+    public record StatFs(long total, long unallocated, long usable, String repository) {
+    }
+
+    public StatFs statfs() throws Failure {
+        ByteBuffer a = call(Op.STATFS, b -> { });
+        return new StatFs(a.getLong(), a.getLong(), a.getLong(), Errno.getString(a));
+    }
+
+    /**
+     * The low-level check every access goes through: the bytes of page {@code page} of file
+     * {@code id} in frame {@code frame}, if this vnode holds the token for it.
+     *
+     * @throws Failure EACCES when it does not
+     */
+    public MemorySegment page(long id, long page, int frame, boolean write) throws Failure {
+        if (frame < 0 || frame >= cache.frames()) {
+            throw Errno.EINVAL.fail("frame=" + frame);
+        }
+        boolean ok = write ? cache.mayWrite(frame, vnode, id, page) : cache.mayRead(frame, vnode, id, page);
+        if (!ok) {
+            throw Errno.EACCES.fail("vnode " + vnode + " holds no " + (write ? "write" : "read") + " token on page "
+                    + page + " of file " + id + " (frame " + frame + ")");
+        }
+        MemorySegment s = pageOf(frame);
+        return write ? s : s.asReadOnly();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        for (MappingImpl m : List.copyOf(mappings)) {
+            m.close();
+        }
+        try {
+            call(Op.BYE, b -> { }, Duration.ofSeconds(2));
+        } catch (Failure e) {
+            LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
+        }
+        closed = true;
+        LockSupport.unpark(drainer);
+        try {
+            drainer.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // the server forgets this vnode's tokens at its next HELLO or when the vnode leaves; ack any drain now
+        rpc.drainAck(vnode, rpc.drainSeq(vnode));
+        raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
+        cacheBridge.close();
+        rpcBridge.close();
+        LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + " closed");
+    }
+
+    static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+}
