@@ -471,11 +471,26 @@ public final class VfsServer implements AutoCloseable {
         lock.lock();
         try {
             Inode inode = byPath.get(path);
-            boolean exists = inode != null || Files.exists(host, LinkOption.NOFOLLOW_LINKS);
+            boolean exists = inode != null;
+            if (!exists) {
+                try {
+                    Files.readAttributes(host, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    exists = true;
+                } catch (NoSuchFileException e) {
+                    exists = false;
+                } catch (IOException e) {
+                    throw failure(e); // e.g. ENOTDIR: a file where a directory should be
+                }
+            }
             if (exists && (flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
                 throw Errno.EEXIST.fail(null);
             }
             if (!exists && (flags & Op.O_CREATE) == 0) {
+                try {
+                    FileChannel.open(host).close(); // the error open(2) gives: ENOENT, or ENOTDIR under a file
+                } catch (IOException e) {
+                    throw failure(e);
+                }
                 throw Errno.ENOENT.fail(null);
             }
             boolean created = false;
