@@ -71,11 +71,15 @@ public final class VfsClient implements AutoCloseable {
     final AtomicLong drains = new AtomicLong();
     final AtomicLong invalidated = new AtomicLong();
 
-    /** What this vnode knows of one file: where its pages were last granted. */
+    /**
+     * What this vnode knows of one file: the frame each page was last granted in (a hint: the
+     * shared token word says whether it is still this vnode's to use). Kept after the file is
+     * closed, since the tokens outlive the handle.
+     */
     static final class CachedInode {
         final long id;
         final int slot;
-        final Map<Long, Integer> frames = new ConcurrentHashMap<>();
+        private volatile int[] hints = new int[16];
         int handles;
         volatile long nextSequential = -1;
 
@@ -83,7 +87,38 @@ public final class VfsClient implements AutoCloseable {
             this.id = id;
             this.slot = slot;
         }
+
+        /** The frame page {@code page} was granted in, or -1. */
+        int frame(long page) {
+            int[] h = hints; // a hint is set only while this vnode holds the page's token (see grant and drain)
+            return page < h.length ? h[(int) page] - 1 : -1;
+        }
+
+        /** Drops the hints whose token this vnode no longer holds (in a drain, under the exclusive access lock). */
+        synchronized int forgetLost(CacheLayout cache, int vnode) {
+            int[] h = hints;
+            int lost = 0;
+            for (int p = 0; p < h.length; p++) {
+                if (h[p] != 0 && !cache.mayRead(h[p] - 1, vnode, id, p)) {
+                    h[p] = 0;
+                    lost++;
+                }
+            }
+            return lost;
+        }
+
+        synchronized void frame(long page, int frame) {
+            int[] h = hints;
+            if (page >= h.length) {
+                h = java.util.Arrays.copyOf(h, (int) Math.max(page + 1, Math.min(Integer.MAX_VALUE - 8, 2L * h.length)));
+            }
+            h[(int) page] = frame + 1;
+            hints = h;
+        }
     }
+
+    /** How many closed files' hints a vnode keeps. */
+    static final int KEPT_INODES = 4096;
 
     /**
      * Attaches to the page cache and request rings the root's server formatted (waiting up to
@@ -161,7 +196,13 @@ public final class VfsClient implements AutoCloseable {
             long want = rpc.drainSeq(vnode);
             if (want != drained) {
                 access.writeLock().lock();
-                access.writeLock().unlock();
+                try {
+                    for (CachedInode i : inodes.values()) {
+                        i.forgetLost(cache, vnode);
+                    }
+                } finally {
+                    access.writeLock().unlock();
+                }
                 for (MappingImpl m : mappings) {
                     m.checkTokens();
                 }
@@ -211,7 +252,8 @@ public final class VfsClient implements AutoCloseable {
             raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
             long answered = RpcLayout.word(seq, RpcLayout.ANSWER);
             long start = System.nanoTime();
-            long spinUntil = start + 30_000;
+            long spinUntil = start + 20_000;
+            long yieldUntil = start + 300_000;
             long deadline = start + timeout.toNanos();
             while (rpc.stateWord(vnode, slot) != answered) {
                 long now = System.nanoTime();
@@ -222,8 +264,10 @@ public final class VfsClient implements AutoCloseable {
                 }
                 if (now - spinUntil < 0) {
                     Thread.onSpinWait();
+                } else if (now - yieldUntil < 0) {
+                    Thread.yield(); // most answers come within this; a vnode's one CPU stays free for its other threads
                 } else {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the answer's interrupt unparks this
                 }
             }
             int status = rpc.status(vnode, slot);
@@ -294,8 +338,9 @@ public final class VfsClient implements AutoCloseable {
             }
             open = false;
             synchronized (inodes) {
-                if (--inode.handles == 0) {
-                    inodes.remove(inode.id);
+                inode.handles--;
+                if (inodes.size() > KEPT_INODES) {
+                    inodes.values().removeIf(i -> i.handles == 0);
                 }
             }
             call(Op.CLOSE, b -> b.putLong(inode.id));
@@ -338,24 +383,19 @@ public final class VfsClient implements AutoCloseable {
             long first = position >>> CacheLayout.PAGE_SHIFT;
             long last = (position + n - 1) >>> CacheLayout.PAGE_SHIFT;
             long missing = -1;
+            int copied;
             access.readLock().lock();
             try {
-                for (long p = first; p <= last; p++) {
-                    Integer fr = f.frames.get(p);
-                    if (fr == null || !cache.mayRead(fr, vnode, f.id, p)) {
-                        missing = p;
-                        break;
-                    }
-                }
-                if (missing < 0) {
-                    copy(f, position, into, offset, n, false);
-                    hits.incrementAndGet();
-                    f.nextSequential = position + n;
-                    return n;
-                }
+                copied = copy(f, position, into, offset, n, false);
             } finally {
                 access.readLock().unlock();
             }
+            if (copied > 0) {
+                hits.incrementAndGet();
+                f.nextSequential = position + copied;
+                return copied;
+            }
+            missing = first;
             misses.incrementAndGet();
             long ahead = f.nextSequential == position || first == 0 ? READAHEAD : 0;
             int count = (int) Math.min(VfsServer.MAX_PAGES, last - missing + 1 + ahead);
@@ -395,8 +435,8 @@ public final class VfsClient implements AutoCloseable {
             access.readLock().lock();
             try {
                 for (long p = first; p <= last && !grows; p++) {
-                    Integer fr = f.frames.get(p);
-                    if (fr == null || !cache.mayWrite(fr, vnode, f.id, p)) {
+                    int fr = f.frame(p);
+                    if (fr < 0 || !cache.mayWrite(fr, vnode, f.id, p)) {
                         missing = p;
                         break;
                     }
@@ -421,23 +461,53 @@ public final class VfsClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Records the frames the server granted as hints, each only if its token is still this
+     * vnode's: checked under the access lock, so a revocation that came in between (its drain
+     * already acknowledged) is seen here, and a later one will find the hint in its drain.
+     */
     private void grant(CachedInode f, ByteBuffer a, long first) {
         a.position(16);
         int n = a.getInt();
-        for (int k = 0; k < n; k++) {
-            f.frames.put(first + k, a.getInt());
+        access.readLock().lock();
+        try {
+            for (int k = 0; k < n; k++) {
+                int frame = a.getInt();
+                f.frame(first + k, cache.mayRead(frame, vnode, f.id, first + k) ? frame : -1);
+            }
+        } finally {
+            access.readLock().unlock();
         }
     }
 
-    /** Copies between the cache and {@code other}; the caller holds the access lock and the tokens. */
-    private void copy(CachedInode f, long position, MemorySegment other, long offset, int length, boolean toCache) {
+    /**
+     * Copies between the cache and {@code other}, page by page while this vnode holds the
+     * pages' tokens (reading) or after the caller checked them (writing); returns how many
+     * bytes, up to the first page it may not read. Pages in consecutive frames are copied in
+     * one piece. The caller holds the access lock.
+     */
+    private int copy(CachedInode f, long position, MemorySegment other, long offset, int length, boolean toCache) {
         int done = 0;
         while (done < length) {
             long at = position + done;
             long page = at >>> CacheLayout.PAGE_SHIFT;
+            int fr = f.frame(page);
+            if (fr < 0) {
+                return done;
+            }
             int within = (int) (at & (CacheLayout.PAGE - 1));
             int chunk = Math.min(length - done, CacheLayout.PAGE - within);
-            long cacheAt = cache.pageOffset(f.frames.get(page)) + within;
+            // extend over the following pages while they sit in the following frames
+            while (done + chunk < length) {
+                int next = f.frame(page + 1);
+                if (next != fr + 1) {
+                    break;
+                }
+                page++;
+                fr = next;
+                chunk += Math.min(length - done - chunk, CacheLayout.PAGE);
+            }
+            long cacheAt = cache.pageOffset(f.frame(at >>> CacheLayout.PAGE_SHIFT)) + within;
             if (toCache) {
                 MemorySegment.copy(other, offset + done, cacheMemory, cacheAt, chunk);
             } else {
@@ -445,6 +515,7 @@ public final class VfsClient implements AutoCloseable {
             }
             done += chunk;
         }
+        return done;
     }
 
     public void truncate(Handle h, long size) throws Failure {
@@ -499,7 +570,6 @@ public final class VfsClient implements AutoCloseable {
                 }
                 for (int k = 0; k < n; k++) {
                     frames[done + k] = a.getInt();
-                    f.frames.put(from + k, frames[done + k]);
                 }
                 done += n;
             }

@@ -86,9 +86,6 @@ final class VfsFileChannel extends FileChannel {
                 }
                 dst.position(dst.position() + n);
                 total += n;
-                if (n < want) {
-                    break;
-                }
             }
             return total;
         } catch (Failure f) {

@@ -239,6 +239,7 @@ public final class VfsServer implements AutoCloseable {
 
     private void dispatch() {
         long nextWatch = 0;
+        long lastWork = System.nanoTime();
         while (!closed) {
             boolean found = false;
             for (int v = 0; v < RpcLayout.VNODES; v++) {
@@ -263,8 +264,12 @@ public final class VfsServer implements AutoCloseable {
                 nextWatch = now + TimeUnit.MILLISECONDS.toNanos(200);
                 watchVnodes();
             }
-            if (!found) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            if (found) {
+                lastWork = now;
+            } else if (now - lastWork < 100_000) {
+                Thread.yield(); // requests come in bursts: look again before sleeping
+            } else {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a request's interrupt unparks this
             }
         }
     }
@@ -948,14 +953,21 @@ public final class VfsServer implements AutoCloseable {
 
     private void stat(String path, ByteBuffer out) throws Failure, IOException {
         Path host = host(path);
-        PosixFileAttributes a;
+        Map<String, Object> a;
         try {
-            a = Files.readAttributes(host, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // one stat(2): the unix view has the inode number and mode beside the basic attributes
+            a = Files.readAttributes(host, "unix:ino,mode,size,lastModifiedTime,lastAccessTime,ctime", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw failure(e);
         }
-        long size = a.size();
-        long mtime = a.lastModifiedTime().toMillis();
+        int mode = (Integer) a.get("mode");
+        int type = switch (mode & 0170000) {
+            case 0040000 -> Op.T_DIR;
+            case 0100000 -> Op.T_FILE;
+            default -> Op.T_OTHER;
+        };
+        long size = (Long) a.get("size");
+        long mtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
         lock.lock();
         try {
             Inode inode = byPath.get(path);
@@ -966,11 +978,8 @@ public final class VfsServer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        Object ino = Files.getAttribute(host, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-        out.putInt(a.isDirectory() ? Op.T_DIR : a.isRegularFile() ? Op.T_FILE : Op.T_OTHER)
-                .putLong(size).putLong(mtime).putLong(a.lastAccessTime().toMillis())
-                .putLong(a.creationTime().toMillis()).putInt(mode(a.permissions()))
-                .putLong(ino instanceof Long l ? l : 0L);
+        out.putInt(type).putLong(size).putLong(mtime).putLong(((FileTime) a.get("lastAccessTime")).toMillis())
+                .putLong(((FileTime) a.get("ctime")).toMillis()).putInt(mode & 0777).putLong((Long) a.get("ino"));
     }
 
     private void readdir(String path, int cookie, ByteBuffer out) throws Failure, IOException {
