@@ -48,8 +48,10 @@ public final class VfsDriver {
     private static final System.Logger LOG = System.getLogger(VfsDriver.class.getName());
 
     private final VfsServer server;
-    private final VfsClient client;
-    private final VfsService service;
+    private final Thread starter;
+    private volatile VfsClient client;
+    private VfsService service;
+    private volatile boolean closed;
     private final List<ServiceRegistration<?>> registrations = new java.util.ArrayList<>();
 
     @Activate
@@ -77,26 +79,48 @@ public final class VfsDriver {
             }, vector(VfsServer.VECTOR)));
         }
         this.server = s;
-        VfsClient[] box = new VfsClient[1];
         registrations.add(context.registerService(InterruptHandler.class, (v, hits) -> {
-            if (box[0] != null) {
-                box[0].interrupt();
+            VfsClient c = client;
+            if (c != null) {
+                c.interrupt();
             }
             return false;
         }, vector(VfsServer.CLIENT_VECTOR)));
-        try {
-            box[0] = new VfsClient(vnode, bridges, portals::raise, Duration.ofSeconds(30));
-        } catch (Failure f) {
-            close();
-            throw new IOException("vnode " + vnode + ": the filesystem client did not start: " + f.getMessage());
+        if (nanokernel.isRoot()) {
+            // the server is here and up: the root's commands are there as soon as it is active
+            this.starter = null;
+            start(vnode, bridges, portals, context);
+        } else {
+            // A vnode's client waits for the root's server (which may be stopping): it starts on
+            // its own thread, so this vnode's other bundles never wait for it.
+            this.starter = Thread.ofPlatform().daemon().name("vfs-client-start")
+                    .start(() -> start(vnode, bridges, portals, context));
         }
-        this.client = box[0];
-        this.service = new VfsService(client);
-        registrations.add(context.registerService(Vfs.class, service, null));
-        Hashtable<String, Object> scope = new Hashtable<>();
-        scope.put("osgi.command.scope", "vfs");
-        scope.put("osgi.command.function", VfsCommands.FUNCTIONS);
-        registrations.add(context.registerService(VfsCommands.class, new VfsCommands(service, server), scope));
+    }
+
+    private void start(int vnode, BridgeManager bridges, Portals portals, BundleContext context) {
+        VfsClient c;
+        try {
+            c = new VfsClient(vnode, bridges, portals::raise, Duration.ofSeconds(60));
+        } catch (Failure | RuntimeException e) {
+            if (!closed) {
+                LOG.log(Level.ERROR, "vnode " + vnode + ": the filesystem client did not start: " + e.getMessage(), e);
+            }
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                c.close();
+                return;
+            }
+            client = c;
+            service = new VfsService(c);
+            registrations.add(context.registerService(Vfs.class, service, null));
+            Hashtable<String, Object> scope = new Hashtable<>();
+            scope.put("osgi.command.scope", "vfs");
+            scope.put("osgi.command.function", VfsCommands.FUNCTIONS);
+            registrations.add(context.registerService(VfsCommands.class, new VfsCommands(service, server), scope));
+        }
     }
 
     private static Hashtable<String, Object> vector(int vector) {
@@ -135,16 +159,28 @@ public final class VfsDriver {
 
     @Deactivate
     void close() {
-        for (ServiceRegistration<?> r : registrations) {
+        synchronized (this) {
+            closed = true;
+            for (ServiceRegistration<?> r : registrations) {
+                try {
+                    r.unregister();
+                } catch (IllegalStateException e) {
+                    // the framework is already taking it down
+                }
+            }
+            registrations.clear();
+        }
+        if (starter != null) {
+            starter.interrupt(); // a client still waiting for the server gives up
             try {
-                r.unregister();
-            } catch (IllegalStateException e) {
-                // the framework is already taking it down
+                starter.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        registrations.clear();
-        if (client != null) {
-            client.close();
+        VfsClient c = client;
+        if (c != null) {
+            c.close();
         }
         if (server != null) {
             server.close();

@@ -132,6 +132,11 @@ public final class CacheLayout {
         return (n + PAGE - 1) & ~(long) (PAGE - 1);
     }
 
+    /** Server: says it has stopped (clients' waits end at once). */
+    public void closed() {
+        LONG.setRelease(s, OFF_READY, 0L);
+    }
+
     public long epoch() {
         return (long) LONG.getAcquire(s, OFF_READY);
     }

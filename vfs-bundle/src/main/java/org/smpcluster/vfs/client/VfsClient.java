@@ -140,6 +140,9 @@ public final class VfsClient implements AutoCloseable {
                 if (c != null && (layout = CacheLayout.attach(c.segment())) != null) {
                     break;
                 }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw Errno.EIO.fail("vnode " + vnode + ": interrupted while waiting for the root's filesystem server");
+                }
                 if (System.nanoTime() - deadline > 0) {
                     throw Errno.EIO.fail("vnode " + vnode + ": the root's filesystem server did not come up in "
                             + timeout.toMillis() + " ms (no formatted " + CacheLayout.BRIDGE + " bridge)");
@@ -257,6 +260,11 @@ public final class VfsClient implements AutoCloseable {
             long deadline = start + timeout.toNanos();
             while (rpc.stateWord(vnode, slot) != answered) {
                 long now = System.nanoTime();
+                if (cache.epoch() == 0 || Thread.currentThread().isInterrupted()) {
+                    rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
+                    throw Errno.EIO.fail(cache.epoch() == 0 ? "the root's filesystem server has stopped"
+                            : "interrupted while waiting for the root's filesystem server");
+                }
                 if (now - deadline > 0) {
                     rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
                     throw Errno.EIO.fail("the root's filesystem server did not answer " + Op.name(op) + " in "
@@ -702,7 +710,7 @@ public final class VfsClient implements AutoCloseable {
             m.close();
         }
         try {
-            call(Op.BYE, b -> { }, Duration.ofSeconds(2));
+            call(Op.BYE, b -> { }, Duration.ofMillis(300));
         } catch (Failure e) {
             LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
         }

@@ -1159,6 +1159,7 @@ public final class VfsServer implements AutoCloseable {
             return;
         }
         closed = true;
+        cache.closed();
         LockSupport.unpark(dispatcher);
         try {
             dispatcher.join(5_000);
