@@ -77,6 +77,8 @@ public final class VfsBench {
             List<Double> cache = new ArrayList<>();
             List<Double> remote = new ArrayList<>();
             List<Double> memcpy = new ArrayList<>();
+            List<Double> openClose = new ArrayList<>();
+            List<Double> readOnly = new ArrayList<>();
             progress("warming up (the JIT compiles each path's loop before it is timed)");
             for (int i = 0; i < 30; i++) {
                 readCache(file, buffer, size);
@@ -88,6 +90,8 @@ public final class VfsBench {
             for (int r = 1; r <= rounds; r++) {
                 progress("round " + r + " of " + rounds);
                 cache.add(readCache(file, buffer, size));
+                openClose.add(lastOpenCloseNanos / 1e3);
+                readOnly.add(size / (lastReadNanos / 1e9) / 1e6);
                 remote.add(readNfs(nfs, name, buffer, size));
                 memcpy.add(copy(source, buffer, size));
             }
@@ -99,6 +103,8 @@ public final class VfsBench {
             figure("memory-copy", m, "MB/s");
             figure("page-cache-over-nfs-style-ratio", c / n, "x (bar >= 5)");
             figure("page-cache-over-memory-copy-ratio", c / m, "x (bar >= 0.5)");
+            figure("page-cache-open-and-close", median(openClose), "us (two requests to the root, in the read above)");
+            figure("page-cache-read-calls-alone", median(readOnly), "MB/s (the read above without its open and close)");
             Files.delete(file);
 
             progress("small files: " + files + " each of create, stat, unlink, per round");
@@ -125,10 +131,13 @@ public final class VfsBench {
         }
     }
 
+    /** Open, read to the end, close: what a program reading a file does. Also notes the open and close times. */
     private double readCache(Path file, ByteBuffer buffer, long size) throws IOException {
         long start = System.nanoTime();
         long total = 0;
-        try (FileChannel ch = (FileChannel) Files.newByteChannel(file)) {
+        FileChannel ch = (FileChannel) Files.newByteChannel(file);
+        long opened = System.nanoTime();
+        try {
             while (true) {
                 int n = ch.read(buffer.clear());
                 if (n < 0) {
@@ -136,9 +145,17 @@ public final class VfsBench {
                 }
                 total += n;
             }
+        } finally {
+            long read = System.nanoTime();
+            ch.close();
+            lastOpenCloseNanos = opened - start + System.nanoTime() - read;
+            lastReadNanos = read - opened;
         }
         return check(total, size, start);
     }
+
+    private long lastOpenCloseNanos;
+    private long lastReadNanos;
 
     private double readNfs(NfsStyle.Client nfs, String name, ByteBuffer buffer, long size) throws IOException {
         long start = System.nanoTime();

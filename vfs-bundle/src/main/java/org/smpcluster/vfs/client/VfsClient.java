@@ -58,6 +58,8 @@ public final class VfsClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<Integer> freeSlots = new ConcurrentLinkedQueue<>();
     private final long[] seqs = new long[RpcLayout.SLOTS];
     private final Thread[] waiters = new Thread[RpcLayout.SLOTS];
+    /** The sequence of a request posted without a waiter in each slot, or 0. */
+    private final java.util.concurrent.atomic.AtomicLongArray posted = new java.util.concurrent.atomic.AtomicLongArray(RpcLayout.SLOTS);
 
     final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
     private final Map<Long, CachedInode> inodes = new ConcurrentHashMap<>();
@@ -183,6 +185,7 @@ public final class VfsClient implements AutoCloseable {
 
     /** This vnode's handler of {@link VfsServer#CLIENT_VECTOR}: answers or a drain are waiting. */
     public void interrupt() {
+        reapPosted();
         for (int s = 0; s < RpcLayout.SLOTS; s++) {
             Thread t = waiters[s];
             if (t != null && RpcLayout.state(rpc.stateWord(vnode, s)) == RpcLayout.ANSWER) {
@@ -229,27 +232,69 @@ public final class VfsClient implements AutoCloseable {
         return call(op, request, timeout);
     }
 
-    ByteBuffer call(int op, Consumer<ByteBuffer> request, Duration timeout) throws Failure {
+    /** Gives back the slots of posted requests the server has answered. */
+    private void reapPosted() {
+        for (int s = 0; s < RpcLayout.SLOTS; s++) {
+            long seq = posted.get(s);
+            if (seq != 0 && rpc.stateWord(vnode, s) == RpcLayout.word(seq, RpcLayout.ANSWER) && posted.compareAndSet(s, seq, 0)) {
+                if (rpc.status(vnode, s) != 0) {
+                    LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": a posted " + Op.name(rpc.op(vnode, s)) + " failed: "
+                            + Errno.of(rpc.status(vnode, s)));
+                }
+                rpc.resetState(vnode, s, RpcLayout.word(seq, RpcLayout.FREE));
+                freeSlots.add(s);
+                freeCount.release();
+            }
+        }
+    }
+
+    /** Takes a free slot (waiting for one) and writes the request into it, not yet published. */
+    private int take(int op, Consumer<ByteBuffer> request) throws Failure {
         if (closed) {
             throw Errno.EBADF.fail("the filesystem client of vnode " + vnode + " is closed");
         }
         try {
-            freeCount.acquire();
+            while (!freeCount.tryAcquire(1, TimeUnit.MILLISECONDS)) {
+                reapPosted();
+                if (cache.epoch() == 0) {
+                    throw Errno.EIO.fail("the root's filesystem server has stopped");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Errno.EIO.fail("interrupted");
         }
         int slot = freeSlots.poll();
+        ByteBuffer req = rpc.requestBuffer(vnode, slot);
+        try {
+            request.accept(req);
+        } catch (java.nio.BufferOverflowException e) {
+            freeSlots.add(slot);
+            freeCount.release();
+            throw Errno.ENAMETOOLONG.fail("the request does not fit in " + RpcLayout.REQUEST_MAX + " bytes");
+        }
+        rpc.requestLength(vnode, slot, req.position());
+        rpc.op(vnode, slot, op);
+        return slot;
+    }
+
+    /**
+     * Sends a request whose answer nobody waits for (closing a file): its slot comes back when
+     * the answer arrives. The server serves requests concurrently, so a posted request may be
+     * served after a later one; only requests that commute with everything are posted.
+     */
+    void post(int op, Consumer<ByteBuffer> request) throws Failure {
+        int slot = take(op, request);
+        long seq = ++seqs[slot];
+        posted.set(slot, seq);
+        rpc.resetState(vnode, slot, RpcLayout.word(seq, RpcLayout.REQUEST));
+        raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
+    }
+
+    ByteBuffer call(int op, Consumer<ByteBuffer> request, Duration timeout) throws Failure {
+        int slot = take(op, request);
         try {
             long seq = ++seqs[slot];
-            ByteBuffer req = rpc.requestBuffer(vnode, slot);
-            try {
-                request.accept(req);
-            } catch (java.nio.BufferOverflowException e) {
-                throw Errno.ENAMETOOLONG.fail("the request does not fit in " + RpcLayout.REQUEST_MAX + " bytes");
-            }
-            rpc.requestLength(vnode, slot, req.position());
-            rpc.op(vnode, slot, op);
             waiters[slot] = Thread.currentThread();
             rpc.resetState(vnode, slot, RpcLayout.word(seq, RpcLayout.REQUEST));
             raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
@@ -351,7 +396,7 @@ public final class VfsClient implements AutoCloseable {
                     inodes.values().removeIf(i -> i.handles == 0);
                 }
             }
-            call(Op.CLOSE, b -> b.putLong(inode.id));
+            post(Op.CLOSE, b -> b.putLong(inode.id));
         }
     }
 

@@ -251,6 +251,15 @@ public final class VfsServer implements AutoCloseable {
                         int slot = s;
                         long seq = RpcLayout.seq(w);
                         found = true;
+                        if (quick(v, s) && lock.tryLock()) {
+                            // served here, one thread hand-off fewer: it needs nothing another vnode must do
+                            try {
+                                serve(vnode, slot, seq);
+                            } finally {
+                                lock.unlock();
+                            }
+                            continue;
+                        }
                         try {
                             workers.execute(() -> serve(vnode, slot, seq));
                         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -272,6 +281,21 @@ public final class VfsServer implements AutoCloseable {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // a request's interrupt unparks this
             }
         }
+    }
+
+    /** Requests that never wait for another vnode (no drain) and do little I/O: OPEN without truncation, STAT, CACHE, STATFS. */
+    private boolean quick(int vnode, int slot) {
+        int op = rpc.op(vnode, slot);
+        if (op == Op.OPEN) {
+            try {
+                ByteBuffer r = rpc.request(vnode, slot);
+                r.position(2 + Short.toUnsignedInt(r.getShort()));
+                return (r.getInt() & Op.O_TRUNC) == 0;
+            } catch (RuntimeException e) {
+                return false; // malformed: let a worker answer it
+            }
+        }
+        return op == Op.STAT || op == Op.CACHE || op == Op.STATFS;
     }
 
     /** Forgets what a vnode that died or restarted held: its tokens and its open files. */
