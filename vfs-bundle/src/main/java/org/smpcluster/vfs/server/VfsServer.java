@@ -77,6 +77,9 @@ public final class VfsServer implements AutoCloseable {
     static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final int EVICT_BATCH = 64;
 
+    /** How often dirty pages are written back without an fsync (Linux's dirty_expire is 30 s too). */
+    static final long WRITEBACK_NANOS = TimeUnit.SECONDS.toNanos(30);
+
     private static final System.Logger LOG = System.getLogger(VfsServer.class.getName());
 
     /** Raises a portal vector on a vnode. */
@@ -239,6 +242,7 @@ public final class VfsServer implements AutoCloseable {
 
     private void dispatch() {
         long nextWatch = 0;
+        long nextFlush = System.nanoTime() + WRITEBACK_NANOS;
         long lastWork = System.nanoTime();
         while (!closed) {
             boolean found = false;
@@ -272,6 +276,14 @@ public final class VfsServer implements AutoCloseable {
             if (now - nextWatch > 0) {
                 nextWatch = now + TimeUnit.MILLISECONDS.toNanos(200);
                 watchVnodes();
+            }
+            if (now - nextFlush > 0) {
+                nextFlush = now + WRITEBACK_NANOS;
+                try {
+                    workers.execute(() -> writeBackAll(false));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return;
+                }
             }
             if (found) {
                 lastWork = now;
@@ -1159,14 +1171,19 @@ public final class VfsServer implements AutoCloseable {
         Errno.putString(out, repository().toString());
     }
 
-    /** Writes every dirty page back (the root's shutdown, and a periodic flush). */
+    /** Writes every dirty page back and forces it (the root's orderly shutdown). */
     public void flushAll() {
+        writeBackAll(true);
+    }
+
+    private void writeBackAll(boolean force) {
         lock.lock();
         try {
             for (Inode i : List.copyOf(byId.values())) {
-                if (!i.unlinked) {
+                boolean dirty = i.pages.values().stream().anyMatch(f -> (cache.flags(f) & CacheLayout.DIRTY) != 0);
+                if (!i.unlinked && (dirty || force)) {
                     try {
-                        writeback(i, 0, Long.MAX_VALUE, true);
+                        writeback(i, 0, Long.MAX_VALUE, force);
                     } catch (IOException e) {
                         LOG.log(Level.WARNING, "vfs server: cannot write back " + i.path + ": " + e);
                     }
