@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.nanokernel.Kernel;
 import org.smpcluster.nanokernel.mem.Physmem;
 import org.smpcluster.vfs.VfsService;
@@ -33,21 +32,8 @@ final class RootFixture implements AutoCloseable {
         VfsServer s = null;
         VfsClient c = null;
         try {
-            s = new VfsServer(kernel.bridges(), kernel.portals()::raise, kernel::vnodes, repository, frames, 512);
-            VfsServer server = s;
-            kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.VECTOR, (v, hits) -> {
-                server.interrupt();
-                return false;
-            });
-            VfsClient[] box = new VfsClient[1];
-            kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.CLIENT_VECTOR, (v, hits) -> {
-                if (box[0] != null) {
-                    box[0].interrupt();
-                }
-                return false;
-            });
-            c = new VfsClient(0, kernel.bridges(), kernel.portals()::raise, Duration.ofSeconds(10));
-            box[0] = c;
+            s = VfsProcess.serve(kernel, repository, frames, 512);
+            c = VfsProcess.connect(kernel, 0, Duration.ofSeconds(10));
         } catch (Exception | Error e) {
             if (s != null) {
                 s.close();

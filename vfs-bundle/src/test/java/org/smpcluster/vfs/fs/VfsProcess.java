@@ -32,24 +32,9 @@ public final class VfsProcess {
         int vnode = Integer.parseInt(args[2]);
         boolean root = args.length > 3;
         Kernel kernel = Kernel.boot(root ? Kernel.Config.root(dir, args[1], 96L << 20) : Kernel.Config.joiner(dir, args[1], vnode));
-        VfsServer server = null;
-        if (root) {
-            server = new VfsServer(kernel.bridges(), kernel.portals()::raise, kernel::vnodes, Path.of(args[3]), 512, 256);
-            VfsServer s = server;
-            kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.VECTOR, (v, hits) -> {
-                s.interrupt();
-                return false;
-            });
-        }
-        VfsClient[] box = new VfsClient[1];
-        kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.CLIENT_VECTOR, (v, hits) -> {
-            if (box[0] != null) {
-                box[0].interrupt();
-            }
-            return false;
-        });
-        box[0] = new VfsClient(vnode, kernel.bridges(), kernel.portals()::raise, Duration.ofSeconds(20));
-        VfsService vfs = new VfsService(box[0]);
+        VfsServer server = root ? serve(kernel, Path.of(args[3]), 512, 256) : null;
+        VfsClient client = connect(kernel, vnode, Duration.ofSeconds(20));
+        VfsService vfs = new VfsService(client);
         say("ready");
         FileMapping mapping = null;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -119,11 +104,34 @@ public final class VfsProcess {
                 say("err " + e.getClass().getSimpleName() + " " + e.getMessage());
             }
         }
-        box[0].close();
+        client.close();
         if (server != null) {
             server.close();
         }
         kernel.close();
+    }
+
+    /** The root's server on {@code kernel}, its interrupt handler attached. */
+    static VfsServer serve(Kernel kernel, Path repository, int frames, int inodes) throws java.io.IOException {
+        VfsServer server = new VfsServer(kernel.bridges(), kernel.portals()::raise, kernel::vnodes, repository, frames, inodes);
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.VECTOR, (v, hits) -> {
+            server.interrupt();
+            return false;
+        });
+        return server;
+    }
+
+    /** A client of vnode {@code vnode} on {@code kernel}, its interrupt handler attached. */
+    static VfsClient connect(Kernel kernel, int vnode, Duration timeout) throws org.smpcluster.vfs.cache.Errno.Failure {
+        VfsClient[] box = new VfsClient[1];
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.CLIENT_VECTOR, (v, hits) -> {
+            if (box[0] != null) {
+                box[0].interrupt();
+            }
+            return false;
+        });
+        box[0] = new VfsClient(vnode, kernel.bridges(), kernel.portals()::raise, timeout);
+        return box[0];
     }
 
     static void say(String line) {
