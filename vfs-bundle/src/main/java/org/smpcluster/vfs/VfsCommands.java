@@ -51,13 +51,12 @@ public final class VfsCommands {
         return vfs.path(text);
     }
 
-    @Descriptor("list a directory of the cluster filesystem (default /tmp)")
-    public String ls(@Descriptor("directory or file") @Parameter(names = {"-d", "--dir"}, absentValue = "/tmp") String dir)
-            throws IOException {
+    @Descriptor("list a directory (or show a file) of the cluster filesystem")
+    public String ls(@Descriptor("directory or file, e.g. /tmp") String dir) throws IOException {
         return lsOf(dir);
     }
 
-    @Descriptor("list a directory of the cluster filesystem")
+    @Descriptor("list /tmp, the cluster-wide one")
     public String ls() throws IOException {
         return lsOf("/tmp");
     }
