@@ -66,6 +66,8 @@ public final class VfsClient implements AutoCloseable {
     final Set<MappingImpl> mappings = ConcurrentHashMap.newKeySet();
     private final Thread drainer;
     private volatile long drained;
+    /** The server incarnation (the cache's epoch) this client's handles and hints belong to. */
+    private volatile long epoch;
     private volatile boolean closed;
 
     final AtomicLong hits = new AtomicLong();
@@ -172,6 +174,7 @@ public final class VfsClient implements AutoCloseable {
         this.drained = rpc.drainSeq(vnode);
         rpc.drainAck(vnode, drained);
         this.drainer = Thread.ofPlatform().daemon().name("vfs-drain-" + vnode).start(this::drainLoop);
+        this.epoch = cache.epoch();
         call(Op.HELLO, b -> { });
     }
 
@@ -346,9 +349,11 @@ public final class VfsClient implements AutoCloseable {
         final CachedInode inode;
         final String path;
         final boolean writable;
+        final long epoch;
         private volatile boolean open = true;
 
-        Handle(CachedInode inode, String path, boolean writable) {
+        Handle(CachedInode inode, String path, boolean writable, long epoch) {
+            this.epoch = epoch;
             this.inode = inode;
             this.path = path;
             this.writable = writable;
@@ -369,6 +374,9 @@ public final class VfsClient implements AutoCloseable {
         void check() throws Failure {
             if (!open) {
                 throw Errno.EBADF.fail(path + " is closed");
+            }
+            if (cache.epoch() != epoch) {
+                throw Errno.ESTALE.fail(path + " was opened before the root's filesystem server restarted: open it again");
             }
             if (cache.inodeId(inode.slot) != inode.id) {
                 throw Errno.ESTALE.fail(path + " is gone from the server");
@@ -401,7 +409,36 @@ public final class VfsClient implements AutoCloseable {
     }
 
     /** Opens (or creates) {@code path}, a repository path {@code export/dir/name}; {@code flags} are {@link Op}'s O_ flags. */
+    /**
+     * After the root's server restarted (a new build of the bundle), forgets everything of the
+     * old one: hints, mappings; handles opened before fail with ESTALE.
+     */
+    private void adoptEpoch() throws Failure {
+        long now = cache.epoch();
+        if (now == epoch || now == 0) {
+            return;
+        }
+        synchronized (this) {
+            if (cache.epoch() == epoch) {
+                return;
+            }
+            access.writeLock().lock();
+            try {
+                inodes.clear();
+                epoch = cache.epoch();
+            } finally {
+                access.writeLock().unlock();
+            }
+            for (MappingImpl m : List.copyOf(mappings)) {
+                m.checkTokens();
+            }
+            LOG.log(Level.INFO, "vfs client of vnode " + vnode + ": the root's filesystem server restarted; files open before are stale");
+            call(Op.HELLO, b -> { });
+        }
+    }
+
     public Handle open(String path, int flags, int mode) throws Failure {
+        adoptEpoch();
         ByteBuffer a = call(Op.OPEN, b -> {
             Errno.putString(b, path);
             b.putInt(flags).putInt(mode);
@@ -413,7 +450,7 @@ public final class VfsClient implements AutoCloseable {
             inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot));
             inode.handles++;
         }
-        return new Handle(inode, path, (flags & Op.O_WRITE) != 0);
+        return new Handle(inode, path, (flags & Op.O_WRITE) != 0, epoch);
     }
 
     /**
@@ -440,6 +477,9 @@ public final class VfsClient implements AutoCloseable {
             access.readLock().lock();
             try {
                 copied = copy(f, position, into, offset, n, false);
+                if (cache.epoch() != h.epoch) {
+                    throw Errno.ESTALE.fail(h.path + ": the root's filesystem server restarted during the read");
+                }
             } finally {
                 access.readLock().unlock();
             }

@@ -203,6 +203,16 @@ public final class VfsServer implements AutoCloseable {
                 incarnations[v.id()] = VnodeState.JOINED.equals(v.state()) ? v.incarnation() : -1;
             }
         }
+        // A new server (a new build of this bundle, or a restarted root's vfs) on a cache that
+        // vnodes used: drain them, so each drops its hints and mappings of the old cache before
+        // anything is granted anew. A vnode without a client does not answer; it is waited for briefly.
+        long users = 0;
+        for (int v = 1; v < RpcLayout.VNODES; v++) {
+            if (incarnations[v] != -1) {
+                users |= 1L << v;
+            }
+        }
+        drain(users, TimeUnit.SECONDS.toNanos(1));
         this.dispatcher = Thread.ofPlatform().daemon().name("vfs-server").start(this::dispatch);
         LOG.log(Level.INFO, "vfs server: page cache " + frames + " frames ("
                 + (frames * (long) CacheLayout.PAGE >> 20) + " MiB)");
@@ -803,6 +813,10 @@ public final class VfsServer implements AutoCloseable {
 
     /** Waits until every vnode in {@code mask} has let in-flight accesses finish (see the class comment). */
     private void drain(long mask) {
+        drain(mask, DRAIN_TIMEOUT_NANOS);
+    }
+
+    private void drain(long mask, long timeoutNanos) {
         if (mask == 0) {
             return;
         }
@@ -817,24 +831,27 @@ public final class VfsServer implements AutoCloseable {
         Thread me = Thread.currentThread();
         drainWaiters.add(me);
         try {
-            long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
+            long deadline = System.nanoTime() + timeoutNanos;
             for (int v = 0; v < RpcLayout.VNODES; v++) {
                 if (want[v] == 0) {
                     continue;
                 }
+                long nextCheck = 0;
                 while (rpc.drainAck(v) < want[v]) {
-                    if (v != 0 && incarnations[v] == -1) {
-                        break; // gone: its memory accesses ended with it
+                    long now = System.nanoTime();
+                    if (v != 0 && now - nextCheck > 0) {
+                        // the live vnode table, not the watcher's view: a vnode may have joined a moment ago
+                        if (!alive(v)) {
+                            break; // gone: its memory accesses ended with it
+                        }
+                        nextCheck = now + TimeUnit.MILLISECONDS.toNanos(5);
                     }
-                    if (System.nanoTime() - deadline > 0) {
+                    if (now - deadline > 0) {
                         LOG.log(Level.WARNING, "vfs server: vnode " + v + " did not drain in "
-                                + TimeUnit.NANOSECONDS.toMillis(DRAIN_TIMEOUT_NANOS) + " ms; its tokens are gone anyway");
+                                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; its tokens are gone anyway");
                         break;
                     }
                     LockSupport.parkNanos(200_000);
-                    if (v != 0) {
-                        refreshIncarnation(v);
-                    }
                 }
             }
         } finally {
@@ -842,12 +859,13 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    private void refreshIncarnation(int vnode) {
+    private boolean alive(int vnode) {
         for (VnodeState s : vnodes.get()) {
-            if (s.id() == vnode && !VnodeState.JOINED.equals(s.state())) {
-                incarnations[vnode] = -1;
+            if (s.id() == vnode) {
+                return VnodeState.JOINED.equals(s.state());
             }
         }
+        return false;
     }
 
     /** Drops the frames of pages at or after {@code fromPage}, draining their holders; dirty data there is discarded. */

@@ -179,4 +179,25 @@ class FileSystemTest {
         assertEquals(Errno.EACCES, assertThrows(Failure.class, () -> root.client.stat("tmp/a/../../x")).errno());
         assertThrows(AccessDeniedException.class, () -> { throw Errno.EACCES.exception("/x", null, "test"); });
     }
+
+    @Test
+    void shouldMakeOldHandlesStaleWhenTheServerRestartsAndKeepTheData() throws Exception {
+        Path p = root.vfs.path("/tmp/swap");
+        Files.writeString(p, "before the new build");
+        FileChannel old = (FileChannel) Files.newByteChannel(p);
+        FileMapping m = root.vfs.map(p, 0, 4096, false);
+        // a new build of the bundle: the old server writes back and stops, a new one takes the same cache
+        root.server.close();
+        try (var server = VfsProcess.serve(root.kernel, repository, 256, 512)) {
+            FileSystemException e = assertThrows(FileSystemException.class, () -> old.read(ByteBuffer.allocate(8), 0));
+            assertTrue(e.getReason().startsWith("ESTALE"), e.getReason());
+            assertEquals("before the new build", Files.readString(p), "written back by the old server, read through the new one");
+            assertFalse(m.isValid(), "a mapping of the old cache is invalid once the client meets the new server");
+            Files.writeString(p, "after");
+            assertEquals("after", Files.readString(p));
+        } finally {
+            old.close();
+            m.close();
+        }
+    }
 }
