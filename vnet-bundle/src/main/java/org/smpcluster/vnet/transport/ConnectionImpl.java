@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,7 +31,10 @@ import org.smpcluster.vnet.nic.Subnet;
  * duplicate acknowledgements; the receiver
  * keeps what came after a hole, and each partial acknowledgement resends the next hole.
  *
- * <p>Receiving: in-order segments are taken apart into messages; out-of-order ones wait in a
+ * <p>Receiving: the receive thread checks an in-order segment's records and queues them, one
+ * copy per segment; the application's {@code receive} takes them apart into messages, under a
+ * lock of its own (one reader at a time), so that the receive thread and the reader meet once
+ * per segment (a lock-free queue), not once per message. Out-of-order segments wait in a
  * map; duplicates are dropped and acknowledged at once. Every 8th segment,
  * a gap and a window that opens again are acknowledged at once; a segment with PSH within 20 µs
  * (riding on the application's reply if it sends one by then, or alone when the receive thread
@@ -64,6 +69,8 @@ final class ConnectionImpl implements Connection {
      * transmission may wait for the carrier; the receive thread must never wait for that).
      */
     private final java.util.ArrayDeque<byte[]> outbox = new java.util.ArrayDeque<>();
+    /** The outbox's size, written under the lock, read without it: most calls have nothing to send. */
+    private volatile int outboxSize;
     /** One sender at a time, so that the outbox goes out in order. */
     private final ReentrantLock sending = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -85,26 +92,44 @@ final class ConnectionImpl implements Connection {
     private long recoverPoint;
     private boolean finAcked;
 
-    // Receive side.
+    // Receive side, the receive thread's (under lock).
     private long rcvNext = 1;
+    /** Segments after a hole, header included. */
     private final TreeMap<Long, byte[]> outOfOrder = new TreeMap<>();
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
-    private long inboxBytes;
-    private boolean peerClosed;
-    private volatile boolean peerClosedSeen;
-    /** Messages put in the inbox and taken from it, for the receiver's busy poll. */
-    private volatile long arrived;
-    private volatile long taken;
+    /** Record bytes ever put in {@link #chunks}. */
+    private long appendedBytes;
+    /** Set after the chunks before the FIN are queued: a reader that sees it and no chunk is at the end. */
+    private volatile boolean peerClosed;
     private int unackedArrivals;
     private long ackDue;
-    private boolean windowWasShut;
+    /** In the transport's list of connections with an acknowledgement pending (under the lock). */
+    boolean ackListed;
+    /** The window was advertised shut: the reader tells the sender when it opens again. */
+    private volatile boolean windowWasShut;
+
+    // Between the receive thread and the reader: the records of in-order segments, one array per
+    // segment, checked, in order; and the record bytes the reader is done with (for the window).
+    private final ConcurrentLinkedQueue<byte[]> chunks = new ConcurrentLinkedQueue<>();
+    private final AtomicLong consumedBytes = new AtomicLong();
+
+    // The reader's (under reading): where it is in the current chunk, and a message that spans
+    // chunks, assembled from its pieces.
+    private final ReentrantLock reading = new ReentrantLock();
+    private byte[] chunk;
+    private int chunkAt;
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private byte[] assembled;
+    /** The message {@link #nextMessage} found: in {@code found} at {@code foundAt}, {@code foundLength} bytes. */
+    private byte[] found;
+    private int foundAt;
+    private int foundLength;
 
     volatile boolean established;
     private volatile String failure;
 
     // Counters.
     private long messagesSent;
+    /** Written by the reader alone (under reading), read for stats without it. */
     private long messagesReceived;
     private long segmentsSent;
     private long segmentsReceived;
@@ -202,15 +227,16 @@ final class ConnectionImpl implements Connection {
 
     /** A DATA segment of as many queued records as fit. */
     private Sent cut() {
-        ByteBuffer b = ByteBuffer.allocate(Segment.HEADER + MSS);
-        b.position(Segment.HEADER);
-        while (!queue.isEmpty() && b.remaining() > Segment.RECORD_HEADER) {
+        byte[] bytes = new byte[Segment.HEADER + MSS];
+        int at = Segment.HEADER;
+        while (!queue.isEmpty() && bytes.length - at > Segment.RECORD_HEADER) {
             byte[] m = queue.peek();
             int left = m.length - queueOffset;
-            int piece = Math.min(left, b.remaining() - Segment.RECORD_HEADER);
+            int piece = Math.min(left, bytes.length - at - Segment.RECORD_HEADER);
             boolean more = piece < left;
-            b.putInt((more ? 0x8000_0000 : 0) | piece);
-            b.put(m, queueOffset, piece);
+            BIG_ENDIAN_INT.set(bytes, at, (more ? 0x8000_0000 : 0) | piece);
+            System.arraycopy(m, queueOffset, bytes, at + Segment.RECORD_HEADER, piece);
+            at += Segment.RECORD_HEADER + piece;
             queuedBytes -= piece;
             if (more) {
                 queueOffset += piece;
@@ -219,8 +245,10 @@ final class ConnectionImpl implements Connection {
             queue.poll();
             queueOffset = 0;
         }
-        byte[] bytes = java.util.Arrays.copyOf(b.array(), b.position());
-        ByteBuffer.wrap(bytes).put(0, (byte) Segment.DATA);
+        if (at < bytes.length) {
+            bytes = java.util.Arrays.copyOf(bytes, at);
+        }
+        bytes[0] = (byte) Segment.DATA;
         return new Sent(nextSeq++, bytes, Segment.DATA, new long[1]);
     }
 
@@ -247,6 +275,7 @@ final class ConnectionImpl implements Connection {
         unackedArrivals = 0;
         ackDue = 0;
         outbox.add(s.bytes().clone()); // sent by flushOutbox(), outside the lock
+        outboxSize = outbox.size();
     }
 
     /** The timer: retransmits after the timeout, sends due acknowledgements. Under the lock. */
@@ -344,15 +373,20 @@ final class ConnectionImpl implements Connection {
             sendAck();
             return;
         }
-        byte[] copy = java.util.Arrays.copyOfRange(s.data(), s.offset() - Segment.HEADER, s.offset() + s.length());
         if (s.sequence() > rcvNext) {
-            outOfOrder.put(s.sequence(), copy);
+            outOfOrder.put(s.sequence(),
+                    java.util.Arrays.copyOfRange(s.data(), s.offset() - Segment.HEADER, s.offset() + s.length()));
             sendAck(); // a gap: tell the sender at once
             return;
         }
-        take(copy);
+        if (!take(s.type(), s.data(), s.offset(), s.length())) {
+            return;
+        }
         while (!outOfOrder.isEmpty() && outOfOrder.firstKey() == rcvNext) {
-            take(outOfOrder.pollFirstEntry().getValue());
+            byte[] next = outOfOrder.pollFirstEntry().getValue();
+            if (!take(next[0], next, Segment.HEADER, next.length - Segment.HEADER)) {
+                return;
+            }
         }
         unackedArrivals++;
         if (unackedArrivals >= 8) {
@@ -364,47 +398,48 @@ final class ConnectionImpl implements Connection {
             long due = System.nanoTime() + ((s.flags() & Segment.PSH) != 0 ? PIGGYBACK_NANOS : ACK_DELAY_NANOS);
             if (ackDue == 0 || due < ackDue) {
                 ackDue = due;
-                transport.ackPending(this);
+                if (!ackListed) {
+                    ackListed = true;
+                    transport.ackPending(this);
+                }
             }
         }
         changed.signalAll();
     }
 
-    /** Takes the in-order segment {@code bytes} (header included) apart into messages. */
-    private void take(byte[] bytes) {
+    /**
+     * Takes the in-order segment whose records are {@code length} bytes of {@code data} from
+     * {@code offset}: checks that they are well formed and queues one copy of them for the
+     * reader. False if the connection failed on a malformed segment.
+     */
+    private boolean take(int type, byte[] data, int offset, int length) {
         rcvNext++;
-        if (bytes[0] == Segment.FIN) {
+        if (type == Segment.FIN) {
             peerClosed = true;
-            peerClosedSeen = true;
-            return;
+            return true;
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, Segment.HEADER, bytes.length - Segment.HEADER);
-        while (b.remaining() >= Segment.RECORD_HEADER) {
-            int header = b.getInt();
-            int length = header & 0x7FFF_FFFF;
-            if (length > b.remaining()) {
-                fail("a malformed segment from " + Subnet.text(remoteIp) + ":" + remotePort);
-                return;
+        int at = offset;
+        int end = offset + length;
+        while (end - at >= Segment.RECORD_HEADER) {
+            int records = (int) BIG_ENDIAN_INT.get(data, at) & 0x7FFF_FFFF;
+            if (records > end - at - Segment.RECORD_HEADER) {
+                break;
             }
-            int at = b.position();
-            b.position(at + length);
-            if (header < 0) { // "more": a piece of a message that goes on in the next record
-                partial.write(bytes, at, length);
-                continue;
-            }
-            byte[] m;
-            if (partial.size() == 0) {
-                m = java.util.Arrays.copyOfRange(bytes, at, at + length);
-            } else {
-                partial.write(bytes, at, length);
-                m = partial.toByteArray();
-                partial.reset();
-            }
-            inbox.add(m);
-            inboxBytes += m.length;
-            arrived++;
+            at += Segment.RECORD_HEADER + records;
         }
+        if (at != end) {
+            fail("a malformed segment from " + Subnet.text(remoteIp) + ":" + remotePort);
+            return false;
+        }
+        if (length > 0) {
+            chunks.add(java.util.Arrays.copyOfRange(data, offset, end));
+            appendedBytes += length;
+        }
+        return true;
     }
+
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     private void acknowledge(long ack, int window, boolean pure) {
         boolean progress = false;
@@ -435,7 +470,7 @@ final class ConnectionImpl implements Connection {
 
     /** Segments' worth of room left for the peer to send into. */
     private int window() {
-        long used = inboxBytes / MSS + outOfOrder.size();
+        long used = (appendedBytes - consumedBytes.get()) / MSS + outOfOrder.size();
         return (int) Math.max(0, WINDOW - used);
     }
 
@@ -447,45 +482,183 @@ final class ConnectionImpl implements Connection {
         ackDue = 0;
         segmentsSent++;
         outbox.add(ack);
+        outboxSize = outbox.size();
     }
 
     @Override
     public byte[] receive(Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        // Busy poll a little before sleeping (as SO_BUSY_POLL does): a reply that comes within
-        // microseconds is taken without a futex wake-up.
-        long spinUntil = System.nanoTime() + Math.min(RECEIVE_SPIN_NANOS, timeout.toNanos());
-        while (arrived == taken && failure == null && !peerClosedSeen && System.nanoTime() < spinUntil) {
-            if (!transport.poll()) {
-                Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
-            }
-        }
-        lock.lock();
-        try {
-            while (failure != null || inbox.isEmpty()) {
+        long deadline = 0;
+        for (boolean first = true;; first = false) {
+            reading.lock();
+            try {
                 if (failure != null) {
                     throw new SocketException(failure); // what is queued is not delivered (or was handed over)
                 }
-                if (peerClosed) {
+                boolean closed = peerClosed; // before looking: every chunk before the FIN is queued by then
+                if (nextMessage()) {
+                    byte[] m = found == assembled ? assembled
+                            : java.util.Arrays.copyOfRange(found, foundAt, foundAt + foundLength);
+                    taken();
+                    return m;
+                }
+                if (closed) {
                     throw new EOFException("the peer closed the connection");
                 }
-                long left = deadline - System.nanoTime();
+            } finally {
+                reading.unlock();
+                flushOutbox(); // an acknowledgement that the window opened again
+            }
+            if (first) {
+                deadline = System.nanoTime() + timeout.toNanos(); // only when there is something to wait for
+            }
+            if (!await(deadline, first)) {
+                return null;
+            }
+        }
+    }
+
+    @Override
+    public int receive(byte[] buffer, int offset, int length, Duration timeout) throws IOException, InterruptedException {
+        java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+        long deadline = 0;
+        for (boolean first = true;; first = false) {
+            reading.lock();
+            try {
+                if (failure != null) {
+                    throw new SocketException(failure);
+                }
+                boolean closed = peerClosed;
+                if (nextMessage()) {
+                    int n = foundLength;
+                    if (n > length) {
+                        throw new IllegalArgumentException("the next message has " + n + " bytes, the buffer room for "
+                                + length + " (the message stays queued)");
+                    }
+                    System.arraycopy(found, foundAt, buffer, offset, n);
+                    taken();
+                    return n;
+                }
+                if (closed) {
+                    throw new EOFException("the peer closed the connection");
+                }
+            } finally {
+                reading.unlock();
+                flushOutbox();
+            }
+            if (first) {
+                deadline = System.nanoTime() + timeout.toNanos();
+            }
+            if (!await(deadline, first)) {
+                return -1;
+            }
+        }
+    }
+
+    /**
+     * Waits until something may have arrived (or the connection changed), or {@code deadline}
+     * (false then). {@code spin}: busy polls a little first (as SO_BUSY_POLL does), so that a
+     * reply that comes within microseconds is taken without a futex wake-up.
+     */
+    private boolean await(long deadline, boolean spin) throws InterruptedException {
+        long now = System.nanoTime();
+        if (spin) {
+            long spinUntil = Math.min(now + RECEIVE_SPIN_NANOS, deadline);
+            while (chunks.isEmpty() && failure == null && !peerClosed && now < spinUntil) {
+                if (!transport.poll()) {
+                    Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
+                }
+                now = System.nanoTime();
+            }
+        }
+        if (!chunks.isEmpty() || failure != null || peerClosed) {
+            return true;
+        }
+        lock.lock();
+        try {
+            // The receive thread queues chunks and signals under the lock: nothing is missed.
+            while (chunks.isEmpty() && failure == null && !peerClosed) {
+                long left = deadline - now;
                 if (left <= 0) {
-                    return null;
+                    return false;
                 }
                 changed.awaitNanos(left);
+                now = System.nanoTime();
             }
-            byte[] m = inbox.poll();
-            inboxBytes -= m.length;
-            messagesReceived++;
-            taken++;
-            if (windowWasShut && window() > WINDOW / 4) {
-                sendAck(); // the window opens again: tell the sender
-            }
-            return m;
+            return true;
         } finally {
             lock.unlock();
-            flushOutbox();
+        }
+    }
+
+    /**
+     * Under reading: finds the next complete message (in {@link #found}), taking chunks from
+     * the queue as needed; false if none is complete yet.
+     */
+    private boolean nextMessage() {
+        if (assembled != null) {
+            found = assembled;
+            foundAt = 0;
+            foundLength = assembled.length;
+            return true;
+        }
+        while (true) {
+            if (chunk == null) {
+                chunk = chunks.poll();
+                if (chunk == null) {
+                    return false;
+                }
+                chunkAt = 0;
+            }
+            int header = (int) BIG_ENDIAN_INT.get(chunk, chunkAt);
+            int length = header & 0x7FFF_FFFF;
+            int at = chunkAt + Segment.RECORD_HEADER;
+            if (header < 0 || partial.size() > 0) { // a piece of a message that spans segments
+                partial.write(chunk, at, length);
+                advance(at + length);
+                if (header < 0) {
+                    continue;
+                }
+                assembled = partial.toByteArray();
+                partial.reset();
+                found = assembled;
+                foundAt = 0;
+                foundLength = assembled.length;
+                return true;
+            }
+            found = chunk;
+            foundAt = at;
+            foundLength = length;
+            return true;
+        }
+    }
+
+    /** Under reading: the message {@link #nextMessage} found was delivered. */
+    private void taken() {
+        if (found == assembled) {
+            assembled = null;
+        } else {
+            advance(foundAt + foundLength);
+        }
+        found = null;
+        messagesReceived++;
+    }
+
+    /** Under reading: moves past a record; a chunk done with leaves the window. */
+    private void advance(int to) {
+        chunkAt = to;
+        if (to == chunk.length) {
+            consumedBytes.lazySet(consumedBytes.get() + chunk.length); // one writer: the reader
+            chunk = null;
+            if (windowWasShut) {
+                lock.lock();
+                try {
+                    if (windowWasShut && window() > WINDOW / 4) {
+                        sendAck(); // the window opens again: tell the sender (flushOutbox sends it)
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 
@@ -622,9 +795,9 @@ final class ConnectionImpl implements Connection {
      * sending, it takes what was added too, and this one returns at once.
      */
     void flushOutbox() {
-        while (true) {
+        while (outboxSize != 0) {
             if (!sending.tryLock()) {
-                return;
+                return; // the sender takes what was added too: it looks again after it lets go
             }
             try {
                 while (true) {
@@ -632,6 +805,7 @@ final class ConnectionImpl implements Connection {
                     lock.lock();
                     try {
                         datagram = outbox.poll();
+                        outboxSize = outbox.size();
                     } finally {
                         lock.unlock();
                     }
@@ -646,14 +820,6 @@ final class ConnectionImpl implements Connection {
                 }
             } finally {
                 sending.unlock();
-            }
-            lock.lock();
-            try {
-                if (outbox.isEmpty()) {
-                    return; // nothing slipped in between the last poll and the unlock
-                }
-            } finally {
-                lock.unlock();
             }
         }
     }
@@ -680,6 +846,15 @@ final class ConnectionImpl implements Connection {
 
     /** Writes everything this end knows, and fails this object for its users. Under no lock. */
     void handOver(java.io.DataOutputStream out) throws IOException {
+        lock.lock();
+        try {
+            // First fail it for its users: a reader waiting lets go of the reading lock.
+            failure = "handed over to a new build of the vnet bundle: accept it again from a new listen() of its port";
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        reading.lock();
         lock.lock();
         try {
             out.writeInt(localId);
@@ -712,6 +887,14 @@ final class ConnectionImpl implements Connection {
                 out.writeLong(e.getKey());
                 writeBytes(out, e.getValue());
             }
+            // What the reader has not taken, as the messages it makes and a message's pieces.
+            java.util.List<byte[]> inbox = new java.util.ArrayList<>();
+            long received = messagesReceived;
+            while (nextMessage()) {
+                inbox.add(found == assembled ? assembled : java.util.Arrays.copyOfRange(found, foundAt, foundAt + foundLength));
+                taken();
+            }
+            messagesReceived = received;
             writeBytes(out, partial.toByteArray());
             out.writeInt(inbox.size());
             for (byte[] m : inbox) {
@@ -721,11 +904,19 @@ final class ConnectionImpl implements Connection {
                 duplicates, windowStalls}) {
                 out.writeLong(c);
             }
-            failure = "handed over to a new build of the vnet bundle: accept it again from a new listen() of its port";
-            changed.signalAll();
         } finally {
             lock.unlock();
+            reading.unlock();
         }
+    }
+
+    /** Queues {@code bytes} for the reader as a chunk of one record ({@code more}: a message's first piece). */
+    private void queueChunk(byte[] bytes, boolean more) {
+        byte[] record = new byte[Segment.RECORD_HEADER + bytes.length];
+        BIG_ENDIAN_INT.set(record, 0, (more ? 0x8000_0000 : 0) | bytes.length);
+        System.arraycopy(bytes, 0, record, Segment.RECORD_HEADER, bytes.length);
+        chunks.add(record);
+        appendedBytes += record.length;
     }
 
     private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws IOException {
@@ -755,7 +946,6 @@ final class ConnectionImpl implements Connection {
         c.finQueued = in.readBoolean();
         c.finAcked = in.readBoolean();
         c.peerClosed = in.readBoolean();
-        c.peerClosedSeen = c.peerClosed;
         c.nextSeq = in.readLong();
         c.rcvNext = in.readLong();
         c.lastAck = in.readLong();
@@ -777,13 +967,14 @@ final class ConnectionImpl implements Connection {
             long seq = in.readLong();
             c.outOfOrder.put(seq, readBytes(in));
         }
+        // The messages the old reader had not taken, each a chunk of one record, and after them
+        // the pieces of the message that goes on in the next segment, as a "more" record.
         byte[] partial = readBytes(in);
-        c.partial.write(partial, 0, partial.length);
         for (int i = in.readInt(); i > 0; i--) {
-            byte[] m = readBytes(in);
-            c.inbox.add(m);
-            c.inboxBytes += m.length;
-            c.arrived++;
+            c.queueChunk(readBytes(in), false);
+        }
+        if (partial.length > 0) {
+            c.queueChunk(partial, true);
         }
         c.messagesSent = in.readLong();
         c.messagesReceived = in.readLong();
@@ -792,7 +983,6 @@ final class ConnectionImpl implements Connection {
         c.retransmissions = in.readLong();
         c.duplicates = in.readLong();
         c.windowStalls = in.readLong();
-        c.taken = 0;
         return c;
     }
 

@@ -219,6 +219,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 try {
                     if (!c.flushAck(now, force)) {
                         acking.remove(c);
+                        c.ackListed = false;
                     }
                 } finally {
                     c.lock.unlock();
