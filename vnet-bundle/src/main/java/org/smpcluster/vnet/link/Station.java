@@ -31,8 +31,10 @@ import org.smpcluster.vnet.link.WireLayout.Counter;
  *     both have detected the collision: the holder jams by releasing the carrier, both count
  *     the collision and back off ({@link Backoff}); after 16 attempts the frame is an excessive
  *     collision.</li>
- * <li>SENDING, the holder alone writes the frame into the ring, publishes it by advancing the
- *     head, releases the carrier with the time, and interrupts the stations that asked.</li>
+ * <li>SENDING, the holder publishes the frame it wrote into the ring's next slot while its
+ *     window was open (as a real station's bits are on the cable from the start), by
+ *     advancing the head, releases the carrier with the time, and interrupts the stations that
+ *     asked. A collided frame's slot stays unpublished, for the next writer.</li>
  * </ol>
  * A holder that dies or stalls leaves its word behind; any station that wants the wire cuts a
  * carrier older than the jabber timeout. A holder that finds its carrier cut before its commit
@@ -176,6 +178,10 @@ public final class Station {
                 if (!casLong(s, OFF_CARRIER, c, mine)) {
                     continue; // someone started first: sense again (and collide if still in its window)
                 }
+                // The frame's bits go out during the window, as on a cable: it is written into
+                // the ring's next slot now, and published only once the window has closed
+                // without a collision (a collided one stays unpublished, for the next writer).
+                long seq = write(frame, length);
                 long current;
                 do {
                     Thread.onSpinWait();
@@ -183,7 +189,7 @@ public final class Station {
                 } while (current == mine && age(mine, System.nanoTime()) < params.slotTimeNanos());
                 long sending = carrier(SENDING, index, now);
                 if (current == mine && casLong(s, OFF_CARRIER, mine, sending)) {
-                    if (send(frame, length, sending, now)) {
+                    if (send(seq, length, sending, now)) {
                         count(Counter.TX_PACKETS, 1);
                         count(Counter.TX_BYTES, length);
                         if (deferred) {
@@ -232,8 +238,11 @@ public final class Station {
         }
     }
 
-    /** 5. Writes the frame into the ring and publishes it; false if the carrier was cut meanwhile. */
-    private boolean send(byte[] frame, int length, long sending, long start) {
+    /**
+     * 2. Writes the frame into the ring's next slot, unpublished, while the carrier is OPEN(me)
+     * (nobody else writes the ring then, and the head cannot move); returns its sequence.
+     */
+    private long write(byte[] frame, int length) {
         long seq = getLong(s, OFF_HEAD);
         long slot = slotBase(seq, params.slots());
         setLong(s, slot + SL_SEQ, -1);
@@ -244,6 +253,12 @@ public final class Station {
         setLong(s, slot + SL_TIME, t.getEpochSecond() * 1_000_000 + t.getNano() / 1000);
         MemorySegment.copy(frame, 0, s, ValueLayout.JAVA_BYTE, slot + SLOT_HEADER, length);
         setInt(s, slot + SL_STATION, index); // after the bytes: a stalled writer that resumes marks what it overwrote
+        return seq;
+    }
+
+    /** 5. Publishes the frame {@link #write} put in slot {@code seq}; false if the carrier was cut meanwhile. */
+    private boolean send(long seq, int length, long sending, long start) {
+        long slot = slotBase(seq, params.slots());
         setLong(s, slot + SL_SEQ, seq);
         long hold = params.transmitNanos(length);
         if (hold > 0) {

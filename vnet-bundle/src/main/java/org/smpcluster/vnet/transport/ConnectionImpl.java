@@ -1,6 +1,5 @@
 package org.smpcluster.vnet.transport;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -114,10 +113,16 @@ final class ConnectionImpl implements Connection {
 
     // The reader's (under reading): where it is in the current chunk, and a message that spans
     // chunks, assembled from its pieces.
-    private final ReentrantLock reading = new ReentrantLock();
+    /**
+     * One reader at a time. Held only while a message is taken, never while a reader waits,
+     * so a CAS and a release store do (a lock's release fences, once per message).
+     */
+    @SuppressWarnings("unused") // through READING
+    private volatile int reading;
     private byte[] chunk;
     private int chunkAt;
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private byte[] partial = new byte[0];
+    private int partialLength;
     private byte[] assembled;
     /** The message {@link #nextMessage} found: in {@code found} at {@code foundAt}, {@code foundLength} bytes. */
     private byte[] found;
@@ -489,7 +494,7 @@ final class ConnectionImpl implements Connection {
     public byte[] receive(Duration timeout) throws IOException, InterruptedException {
         long deadline = 0;
         for (boolean first = true;; first = false) {
-            reading.lock();
+            lockReading();
             try {
                 if (failure != null) {
                     throw new SocketException(failure); // what is queued is not delivered (or was handed over)
@@ -505,7 +510,7 @@ final class ConnectionImpl implements Connection {
                     throw new EOFException("the peer closed the connection");
                 }
             } finally {
-                reading.unlock();
+                unlockReading();
                 flushOutbox(); // an acknowledgement that the window opened again
             }
             if (first) {
@@ -522,7 +527,7 @@ final class ConnectionImpl implements Connection {
         java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
         long deadline = 0;
         for (boolean first = true;; first = false) {
-            reading.lock();
+            lockReading();
             try {
                 if (failure != null) {
                     throw new SocketException(failure);
@@ -542,7 +547,7 @@ final class ConnectionImpl implements Connection {
                     throw new EOFException("the peer closed the connection");
                 }
             } finally {
-                reading.unlock();
+                unlockReading();
                 flushOutbox();
             }
             if (first) {
@@ -552,6 +557,26 @@ final class ConnectionImpl implements Connection {
                 return -1;
             }
         }
+    }
+
+    private static final java.lang.invoke.VarHandle READING;
+
+    static {
+        try {
+            READING = java.lang.invoke.MethodHandles.lookup().findVarHandle(ConnectionImpl.class, "reading", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private void lockReading() {
+        while (!READING.weakCompareAndSetAcquire(this, 0, 1)) {
+            Thread.yield(); // another reader is taking a message: a moment
+        }
+    }
+
+    private void unlockReading() {
+        READING.setRelease(this, 0);
     }
 
     /**
@@ -612,14 +637,21 @@ final class ConnectionImpl implements Connection {
             int header = (int) BIG_ENDIAN_INT.get(chunk, chunkAt);
             int length = header & 0x7FFF_FFFF;
             int at = chunkAt + Segment.RECORD_HEADER;
-            if (header < 0 || partial.size() > 0) { // a piece of a message that spans segments
-                partial.write(chunk, at, length);
+            if (header < 0 || partialLength > 0) { // a piece of a message that spans segments
+                if (partialLength + length > partial.length) {
+                    partial = java.util.Arrays.copyOf(partial, Math.max(partialLength + length, 2 * partial.length));
+                }
+                System.arraycopy(chunk, at, partial, partialLength, length);
+                partialLength += length;
                 advance(at + length);
                 if (header < 0) {
                     continue;
                 }
-                assembled = partial.toByteArray();
-                partial.reset();
+                assembled = java.util.Arrays.copyOf(partial, partialLength);
+                partialLength = 0;
+                if (partial.length > 1 << 16) {
+                    partial = new byte[0]; // a large message's room is not kept
+                }
                 found = assembled;
                 foundAt = 0;
                 foundLength = assembled.length;
@@ -854,7 +886,7 @@ final class ConnectionImpl implements Connection {
         } finally {
             lock.unlock();
         }
-        reading.lock();
+        lockReading();
         lock.lock();
         try {
             out.writeInt(localId);
@@ -895,7 +927,7 @@ final class ConnectionImpl implements Connection {
                 taken();
             }
             messagesReceived = received;
-            writeBytes(out, partial.toByteArray());
+            writeBytes(out, java.util.Arrays.copyOf(partial, partialLength));
             out.writeInt(inbox.size());
             for (byte[] m : inbox) {
                 writeBytes(out, m);
@@ -906,7 +938,7 @@ final class ConnectionImpl implements Connection {
             }
         } finally {
             lock.unlock();
-            reading.unlock();
+            unlockReading();
         }
     }
 
