@@ -588,11 +588,21 @@ final class ConnectionImpl implements Connection {
         long now = System.nanoTime();
         if (spin) {
             long spinUntil = Math.min(now + RECEIVE_SPIN_NANOS, deadline);
-            while (chunks.isEmpty() && failure == null && !peerClosed && now < spinUntil) {
-                if (!transport.poll()) {
-                    Thread.yield(); // a vnode may have one CPU: let the threads that bring the reply run
+            transport.polling(true); // the receive thread stands aside: this thread takes what comes
+            try {
+                for (int n = 1; chunks.isEmpty() && failure == null && !peerClosed && now < spinUntil; n++) {
+                    if (!transport.poll()) {
+                        transport.flushAcks(false); // the receive thread's chore while it stands aside
+                        if ((n & 63) == 0) {
+                            Thread.yield(); // a vnode may have one CPU: now and then, let others run
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    now = System.nanoTime();
                 }
-                now = System.nanoTime();
+            } finally {
+                transport.polling(false);
             }
         }
         if (!chunks.isEmpty() || failure != null || peerClosed) {
