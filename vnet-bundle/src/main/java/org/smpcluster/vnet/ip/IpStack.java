@@ -214,7 +214,7 @@ public final class IpStack {
      * UDP header are filled in place around the payload, which the caller copies in once, and
      * the FCS after it; room for the 46-byte minimum payload and the FCS included.
      */
-    private static byte[] frame(int ipPayload) {
+    static byte[] frame(int ipPayload) {
         return new byte[FrameCodec.HEADER + Math.max(IP_HEADER + ipPayload, EthernetFrame.MIN_PAYLOAD) + FrameCodec.FCS];
     }
 
@@ -440,12 +440,23 @@ public final class IpStack {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("UDP port " + port + " is outside 1..65535");
         }
+        byte[] frame = frame(UDP_HEADER + length); // the one copy of the payload on its way to the wire
+        System.arraycopy(payload, offset, frame, UDP_AT + UDP_HEADER, length);
+        sendUdpFrame(sourcePort, destination, port, frame, length);
+    }
+
+    /** Sends the datagram of {@code length} bytes whose payload is in {@code frame} (see {@link UdpSocketImpl#frame}). */
+    void sendUdpFrame(int sourcePort, int destination, int port, byte[] frame, int length) throws IOException {
+        if (length > UdpSocket.MAX_PAYLOAD) {
+            throw new IOException("a UDP payload of " + length + " bytes; at most " + UdpSocket.MAX_PAYLOAD);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("UDP port " + port + " is outside 1..65535");
+        }
         NicImpl nic = route(destination);
         int udpLength = UDP_HEADER + length;
-        byte[] frame = frame(udpLength); // the one copy of the payload on its way to the wire
         ByteBuffer b = ByteBuffer.wrap(frame, UDP_AT, UDP_HEADER).slice();
         b.putShort((short) sourcePort).putShort((short) port).putShort((short) udpLength).putShort((short) 0);
-        System.arraycopy(payload, offset, frame, UDP_AT + UDP_HEADER, length);
         int sum = checksum(frame, UDP_AT, udpLength, pseudoHeader(ip(nic), destination, udpLength));
         b.putShort(6, (short) (sum == 0 ? 0xFFFF : sum));
         transmitIp(nic, destination, UDP, frame, udpLength);

@@ -67,7 +67,12 @@ final class ConnectionImpl implements Connection {
      * Datagrams cut and stamped under {@link #lock}, put on the wire after it is released (a
      * transmission may wait for the carrier; the receive thread must never wait for that).
      */
-    private final java.util.ArrayDeque<byte[]> outbox = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<Outgoing> outbox = new java.util.ArrayDeque<>();
+
+    /** A datagram of {@code length} bytes in a frame built around it by {@link UdpSocketImpl#frame}. */
+    private record Outgoing(byte[] frame, int length) {
+    }
+
     /** The outbox's size, written under the lock, read without it: most calls have nothing to send. */
     private volatile int outboxSize;
     /** One sender at a time, so that the outbox goes out in order. */
@@ -264,7 +269,12 @@ final class ConnectionImpl implements Connection {
     }
 
     private void send(Sent s, boolean first) {
-        ByteBuffer b = ByteBuffer.wrap(s.bytes());
+        // Stamped in its copy for the wire: a frame around the datagram, which the stack
+        // completes in place (the segment's one copy on its way out).
+        int length = s.bytes().length;
+        byte[] frame = UdpSocketImpl.frame(length);
+        System.arraycopy(s.bytes(), 0, frame, UdpSocketImpl.PAYLOAD, length);
+        ByteBuffer b = ByteBuffer.wrap(frame, UdpSocketImpl.PAYLOAD, length).slice();
         b.put(0, (byte) s.type());
         boolean last = queue.isEmpty() || unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
         b.put(1, (byte) (last || s.type() == Segment.FIN ? Segment.PSH : 0));
@@ -279,7 +289,7 @@ final class ConnectionImpl implements Connection {
         }
         unackedArrivals = 0;
         ackDue = 0;
-        outbox.add(s.bytes().clone()); // sent by flushOutbox(), outside the lock
+        outbox.add(new Outgoing(frame, length)); // sent by flushOutbox(), outside the lock
         outboxSize = outbox.size();
     }
 
@@ -482,11 +492,13 @@ final class ConnectionImpl implements Connection {
     private void sendAck() {
         int w = window();
         windowWasShut = w == 0;
-        byte[] ack = Segment.header(Segment.ACK, 0, w, remoteId, 0, rcvNext, 0);
+        byte[] header = Segment.header(Segment.ACK, 0, w, remoteId, 0, rcvNext, 0);
+        byte[] ack = UdpSocketImpl.frame(header.length);
+        System.arraycopy(header, 0, ack, UdpSocketImpl.PAYLOAD, header.length);
         unackedArrivals = 0;
         ackDue = 0;
         segmentsSent++;
-        outbox.add(ack);
+        outbox.add(new Outgoing(ack, header.length));
         outboxSize = outbox.size();
     }
 
@@ -843,19 +855,19 @@ final class ConnectionImpl implements Connection {
             }
             try {
                 while (true) {
-                    byte[] datagram;
+                    Outgoing frame;
                     lock.lock();
                     try {
-                        datagram = outbox.poll();
+                        frame = outbox.poll();
                         outboxSize = outbox.size();
                     } finally {
                         lock.unlock();
                     }
-                    if (datagram == null) {
+                    if (frame == null) {
                         break;
                     }
                     try {
-                        socket.send(remoteIp, remotePort, datagram, 0, datagram.length);
+                        socket.sendFrame(remoteIp, remotePort, frame.frame(), frame.length());
                     } catch (IOException e) {
                         // lost like a frame on the wire: retransmission or the next ack repairs it
                     }
