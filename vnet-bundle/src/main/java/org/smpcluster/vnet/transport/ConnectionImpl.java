@@ -80,9 +80,27 @@ final class ConnectionImpl implements Connection {
     private final Condition changed = lock.newCondition();
 
     // Send side.
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    /**
+     * What is not cut into segments yet, in order: messages (byte[], the first perhaps partly
+     * cut, up to queueOffset) and blocks of small messages laid out as records already.
+     */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private int queueOffset;
+    /** The record bytes queued (a message's bytes and its record header), the open block's included. */
     private long queuedBytes;
+    /**
+     * Small messages are copied at send into the records of a segment to be (as a stream's
+     * write copies into the socket buffer), which goes out whole: no copy and no queue entry
+     * per message when segments are cut. The open block comes after everything in the queue.
+     */
+    private byte[] open;
+    private int openAt;
+    /** The largest message copied into a block; larger ones are queued as they are. */
+    static final int SMALL = 512;
+
+    /** A segment's bytes: header room, then records up to {@code length}. */
+    private record Block(byte[] bytes, int length) {
+    }
     private final ArrayDeque<Sent> unacked = new ArrayDeque<>();
     private long nextSeq = 1;
     private int peerWindow = WINDOW;
@@ -147,7 +165,11 @@ final class ConnectionImpl implements Connection {
     private long duplicates;
     private long windowStalls;
 
-    private record Sent(long seq, byte[] bytes, int type, long[] sentAt) {
+    /** A segment sent and not acknowledged yet: its first {@code length} bytes of {@code bytes}. */
+    private record Sent(long seq, byte[] bytes, int length, int type, long[] sentAt) {
+        Sent(long seq, byte[] bytes, int type, long[] sentAt) {
+            this(seq, bytes, bytes.length, type, sentAt);
+        }
     }
 
     ConnectionImpl(TransportImpl transport, UdpSocketImpl socket, boolean ownsSocket, int localId, int remoteIp,
@@ -184,7 +206,8 @@ final class ConnectionImpl implements Connection {
         }
         lock.lock();
         try {
-            while (queuedBytes > 0 && queuedBytes + message.length > SEND_BUFFER && failure == null && !finQueued) {
+            int record = Segment.RECORD_HEADER + message.length;
+            while (queuedBytes > 0 && queuedBytes + record > SEND_BUFFER && failure == null && !finQueued) {
                 windowStalls++;
                 awaitChange(10);
                 checkPeerAlive();
@@ -195,8 +218,22 @@ final class ConnectionImpl implements Connection {
             if (finQueued) {
                 throw new SocketException("the connection is closed");
             }
-            queue.add(message);
-            queuedBytes += message.length;
+            if (message.length <= SMALL) {
+                if (open != null && openAt + record > open.length) {
+                    closeBlock();
+                }
+                if (open == null) {
+                    open = new byte[Segment.HEADER + MSS];
+                    openAt = Segment.HEADER;
+                }
+                BIG_ENDIAN_INT.set(open, openAt, message.length);
+                System.arraycopy(message, 0, open, openAt + Segment.RECORD_HEADER, message.length);
+                openAt += record;
+            } else {
+                closeBlock(); // it goes before this message
+                queue.add(message);
+            }
+            queuedBytes += record;
             messagesSent++;
             pump();
         } finally {
@@ -212,19 +249,31 @@ final class ConnectionImpl implements Connection {
         }
     }
 
+    /** Queues the open block, if any. Under the lock. */
+    private void closeBlock() {
+        if (open != null) {
+            queue.add(new Block(open, openAt));
+            open = null;
+        }
+    }
+
+    /** Nothing is queued to be cut. Under the lock. */
+    private boolean drained() {
+        return queue.isEmpty() && open == null;
+    }
+
     /** Cuts and sends segments while the window allows. Under the lock. */
     void pump() {
         // One segment may always be in flight: it probes a window the peer shut.
         while (established && failure == null && unacked.size() < Math.max(1, Math.min(peerWindow, MAX_IN_FLIGHT))) {
-            int available = (int) Math.min(MSS, queuedBytes + 4L * queue.size());
-            if (queue.isEmpty()) {
+            if (drained()) {
                 if (finQueued && !finSent()) {
                     transmit(new Sent(nextSeq++, Segment.header(Segment.FIN, Segment.PSH, 0, 0, 0, 0, 0), Segment.FIN,
                             new long[1]));
                 }
                 return;
             }
-            if (!unacked.isEmpty() && available < MSS) {
+            if (!unacked.isEmpty() && queuedBytes < MSS) {
                 return; // Nagle: the acknowledgement of what is in flight will send this with more
             }
             transmit(cut());
@@ -235,12 +284,20 @@ final class ConnectionImpl implements Connection {
         return unacked.stream().anyMatch(s -> s.type() == Segment.FIN) || finAcked;
     }
 
-    /** A DATA segment of as many queued records as fit. */
+    /** A DATA segment: a block whole, or as many queued messages' records as fit. */
     private Sent cut() {
+        if (queue.isEmpty()) {
+            closeBlock(); // nothing else is queued: the open block goes as it is
+        }
+        if (queue.peek() instanceof Block block) {
+            queue.poll();
+            queuedBytes -= block.length() - Segment.HEADER;
+            block.bytes()[0] = (byte) Segment.DATA;
+            return new Sent(nextSeq++, block.bytes(), block.length(), Segment.DATA, new long[1]);
+        }
         byte[] bytes = new byte[Segment.HEADER + MSS];
         int at = Segment.HEADER;
-        while (!queue.isEmpty() && bytes.length - at > Segment.RECORD_HEADER) {
-            byte[] m = queue.peek();
+        while (queue.peek() instanceof byte[] m && bytes.length - at > Segment.RECORD_HEADER) {
             int left = m.length - queueOffset;
             int piece = Math.min(left, bytes.length - at - Segment.RECORD_HEADER);
             boolean more = piece < left;
@@ -252,6 +309,7 @@ final class ConnectionImpl implements Connection {
                 queueOffset += piece;
                 break;
             }
+            queuedBytes -= Segment.RECORD_HEADER;
             queue.poll();
             queueOffset = 0;
         }
@@ -271,12 +329,12 @@ final class ConnectionImpl implements Connection {
     private void send(Sent s, boolean first) {
         // Stamped in its copy for the wire: a frame around the datagram, which the stack
         // completes in place (the segment's one copy on its way out).
-        int length = s.bytes().length;
+        int length = s.length();
         byte[] frame = UdpSocketImpl.frame(length);
         System.arraycopy(s.bytes(), 0, frame, UdpSocketImpl.PAYLOAD, length);
         ByteBuffer b = ByteBuffer.wrap(frame, UdpSocketImpl.PAYLOAD, length).slice();
         b.put(0, (byte) s.type());
-        boolean last = queue.isEmpty() || unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
+        boolean last = drained() || unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
         b.put(1, (byte) (last || s.type() == Segment.FIN ? Segment.PSH : 0));
         b.putShort(2, (short) Math.min(window(), 0xFFFF));
         b.putInt(4, remoteId);
@@ -361,6 +419,7 @@ final class ConnectionImpl implements Connection {
                 finAcked = true;
                 unacked.clear();
                 queue.clear();
+                open = null;
                 queuedBytes = 0;
                 changed.signalAll();
             } else {
@@ -721,7 +780,7 @@ final class ConnectionImpl implements Connection {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
-            while ((!queue.isEmpty() || !unacked.isEmpty()) && failure == null) {
+            while ((!drained() || !unacked.isEmpty()) && failure == null) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -929,11 +988,26 @@ final class ConnectionImpl implements Connection {
             for (Sent s : unacked) {
                 out.writeLong(s.seq());
                 out.writeInt(s.type());
-                writeBytes(out, s.bytes());
+                writeBytes(out, java.util.Arrays.copyOf(s.bytes(), s.length()));
             }
-            out.writeInt(queue.size());
-            out.writeInt(queueOffset);
-            for (byte[] m : queue) {
+            // The queue as the messages in it (a block's records taken apart).
+            java.util.List<byte[]> queued = new java.util.ArrayList<>();
+            closeBlock();
+            for (Object o : queue) {
+                if (o instanceof Block block) {
+                    for (int at = Segment.HEADER; at < block.length();) {
+                        int length = (int) BIG_ENDIAN_INT.get(block.bytes(), at);
+                        queued.add(java.util.Arrays.copyOfRange(block.bytes(), at + Segment.RECORD_HEADER,
+                                at + Segment.RECORD_HEADER + length));
+                        at += Segment.RECORD_HEADER + length;
+                    }
+                } else {
+                    queued.add((byte[]) o);
+                }
+            }
+            out.writeInt(queued.size());
+            out.writeInt(queueOffset); // into the first: a block is never partly cut
+            for (byte[] m : queued) {
                 writeBytes(out, m);
             }
             out.writeInt(outOfOrder.size());
@@ -1014,7 +1088,7 @@ final class ConnectionImpl implements Connection {
         for (int i = 0; i < queued; i++) {
             byte[] m = readBytes(in);
             c.queue.add(m);
-            c.queuedBytes += m.length;
+            c.queuedBytes += Segment.RECORD_HEADER + m.length;
         }
         c.queuedBytes -= c.queueOffset;
         for (int i = in.readInt(); i > 0; i--) {
