@@ -231,6 +231,17 @@ public final class IpStack {
      * bytes, in place) and the Ethernet header, resolving the destination's MAC, and sends it.
      */
     private void transmitIp(NicImpl nic, int destination, int protocol, byte[] frame, int length) throws IOException {
+        MacAddress mac = prepareIp(nic, destination, protocol, frame, length);
+        if (mac != null) {
+            nic.send(frame, mac, ETHERTYPE_IPV4, IP_HEADER + length);
+        }
+    }
+
+    /**
+     * Fills in the IPv4 header of the packet in {@code frame} and resolves the destination's
+     * MAC; null if the packet was parked to wait for an ARP reply instead (it goes out then).
+     */
+    private MacAddress prepareIp(NicImpl nic, int destination, int protocol, byte[] frame, int length) throws IOException {
         MacAddress mac = arpCache.get(destination);
         boolean park = mac == null && destination != nic.subnet().broadcast() && receiveThread.getAsBoolean();
         if (mac == null && !park) {
@@ -250,9 +261,9 @@ public final class IpStack {
                 queue.add(java.util.Arrays.copyOfRange(frame, IP_AT, IP_AT + total));
             }
             send(nic, MacAddress.BROADCAST, ETHERTYPE_ARP, arpPacket(1, nic.mac(), ip(nic), new MacAddress(0), destination));
-            return;
+            return null;
         }
-        nic.send(frame, mac, ETHERTYPE_IPV4, total);
+        return mac;
     }
 
     /** The sender last seen to be where the ARP cache says: most packets need no look at the cache. */
@@ -446,6 +457,45 @@ public final class IpStack {
     }
 
     /** Sends the datagram of {@code length} bytes whose payload is in {@code frame} (see {@link UdpSocketImpl#frame}). */
+    /**
+     * Sends {@code count} datagrams to one destination, each in a frame made by
+     * {@link UdpSocketImpl#frame} ({@code lengths}: their payloads'), back to back: in bursts
+     * on the wire. Frames sent are completed in place; returns how many went out (the rest
+     * collided 16 times, or wait for an ARP reply).
+     */
+    int sendUdpFrames(int sourcePort, int destination, int port, byte[][] frames, int[] lengths, int count)
+            throws IOException {
+        NicImpl nic = route(destination);
+        byte[][] ready = new byte[count][];
+        int[] sealed = new int[count];
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            byte[] frame = frames[i];
+            int length = lengths[i];
+            if (length > UdpSocket.MAX_PAYLOAD) {
+                throw new IOException("a UDP payload of " + length + " bytes; at most " + UdpSocket.MAX_PAYLOAD);
+            }
+            int udpLength = UDP_HEADER + length;
+            udpHeader(sourcePort, ip(nic), destination, port, frame, udpLength);
+            MacAddress mac = prepareIp(nic, destination, UDP, frame, udpLength);
+            if (mac != null) {
+                ready[n] = frame;
+                sealed[n++] = FrameCodec.seal(frame, mac, nic.mac(), ETHERTYPE_IPV4, IP_HEADER + udpLength);
+            }
+        }
+        return nic.sendSealed(ready, sealed, n);
+    }
+
+    private static void udpHeader(int sourcePort, int source, int destination, int port, byte[] frame, int udpLength) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("UDP port " + port + " is outside 1..65535");
+        }
+        ByteBuffer b = ByteBuffer.wrap(frame, UDP_AT, UDP_HEADER).slice();
+        b.putShort((short) sourcePort).putShort((short) port).putShort((short) udpLength).putShort((short) 0);
+        int sum = checksum(frame, UDP_AT, udpLength, pseudoHeader(source, destination, udpLength));
+        b.putShort(6, (short) (sum == 0 ? 0xFFFF : sum));
+    }
+
     void sendUdpFrame(int sourcePort, int destination, int port, byte[] frame, int length) throws IOException {
         if (length > UdpSocket.MAX_PAYLOAD) {
             throw new IOException("a UDP payload of " + length + " bytes; at most " + UdpSocket.MAX_PAYLOAD);

@@ -83,6 +83,22 @@ public final class UdpSocketImpl implements UdpSocket {
         stack.sendUdpFrame(this.port, address, port, frame, length);
     }
 
+    /**
+     * Sends {@code count} datagrams, each in a frame made by {@link #frame} ({@code lengths}:
+     * their payloads'), back to back (in bursts on the wire); returns how many went out.
+     */
+    public int sendFrames(int address, int port, byte[][] frames, int[] lengths, int count) throws IOException {
+        if (closed) {
+            throw new java.net.SocketException("UDP socket " + this.port + " is closed");
+        }
+        for (int i = 0; i < count; i++) {
+            if (frames[i].length < PAYLOAD + lengths[i]) {
+                throw new IllegalArgumentException("a datagram of " + lengths[i] + " bytes in a frame of " + frames[i].length);
+            }
+        }
+        return stack.sendUdpFrames(this.port, address, port, frames, lengths, count);
+    }
+
     void deliver(int source, int sourcePort, byte[] p, int offset, int length) {
         Handler h = handler;
         if (h != null) {

@@ -107,14 +107,91 @@ public final class Station {
      * (deferring) and while backing off; one frame at a time per station.
      */
     public Outcome transmit(byte[] frame, int length) {
+        checkLength(length);
+        tx.lock();
+        try {
+            return transmitLocked(frame, length, false);
+        } finally {
+            tx.unlock();
+        }
+    }
+
+    private static void checkLength(int length) {
         if (length > SLOT_SIZE - SLOT_HEADER || length < 0) {
             throw new IllegalArgumentException("a frame of " + length + " bytes does not fit a ring slot");
         }
+    }
+
+    /**
+     * 802.3z frame bursting (clause 4.2.3.2.7): a station that has sent a frame may start
+     * another without giving up the carrier while fewer than this many bytes have gone out in
+     * the burst (burstLimit, 65,536 bit times); the others keep deferring meanwhile.
+     */
+    public static final int BURST_LIMIT = 8192;
+
+    /** The carrier word this station holds between the frames of a burst (under tx), or 0. */
+    private long held;
+
+    /**
+     * Puts {@code count} frames on the wire as {@link #transmit} does each, in bursts: the
+     * first frame of a burst contends for the carrier (CSMA/CD, its vulnerable window), the
+     * ones after it go out while the carrier is held, up to {@link #BURST_LIMIT} bytes a
+     * burst. Returns how many were sent: fewer than {@code count} if the frame at that index
+     * was given up after 16 collisions.
+     */
+    public int transmit(byte[][] frames, int[] lengths, int count) {
+        for (int i = 0; i < count; i++) {
+            checkLength(lengths[i]);
+        }
         tx.lock();
         try {
-            return transmitLocked(frame, length);
+            int i = 0;
+            while (i < count) {
+                boolean more = i + 1 < count;
+                if (transmitLocked(frames[i], lengths[i], more) == Outcome.EXCESSIVE_COLLISIONS) {
+                    return i;
+                }
+                int burst = lengths[i++];
+                boolean sent = false;
+                while (held != 0 && i < count && burst < BURST_LIMIT) {
+                    if (!continueBurst(frames[i], lengths[i], i + 1 < count && burst + lengths[i] < BURST_LIMIT)) {
+                        break; // the carrier was cut: this frame contends again
+                    }
+                    burst += lengths[i++];
+                    sent = true;
+                }
+                release();
+                if (sent) {
+                    interruptReceivers();
+                }
+            }
+            return count;
         } finally {
+            release();
             tx.unlock();
+        }
+    }
+
+    /** A frame of the burst under way, sent on the held carrier; false if it was cut meanwhile. */
+    private boolean continueBurst(byte[] frame, int length, boolean hold) {
+        long sending = held;
+        long seq = write(frame, length); // the carrier is ours: nobody else writes the ring
+        if (!send(seq, length, sending, System.nanoTime(), hold)) {
+            held = 0;
+            count(Counter.TX_CARRIER_LOST, 1);
+            count(Counter.TX_ERRORS, 1);
+            return false;
+        }
+        count(Counter.TX_PACKETS, 1);
+        count(Counter.TX_BYTES, length);
+        return true;
+    }
+
+    /** Lets go of a carrier held for a burst (if a jabber cut has not taken it already). */
+    private void release() {
+        if (held != 0) {
+            casLong(s, OFF_CARRIER, held, carrier(IDLE, 0, System.nanoTime()));
+            held = 0;
         }
     }
 
@@ -131,7 +208,8 @@ public final class Station {
         }
     }
 
-    private Outcome transmitLocked(byte[] frame, int length) {
+    /** {@code hold}: keep the carrier after the frame (a burst goes on); see {@link #held}. */
+    private Outcome transmitLocked(byte[] frame, int length, boolean hold) {
         if (shut) {
             throw new IllegalStateException("the NIC of " + mac + " on network " + wire.network() + " is closed");
         }
@@ -189,7 +267,7 @@ public final class Station {
                 } while (current == mine && age(mine, System.nanoTime()) < params.slotTimeNanos());
                 long sending = carrier(SENDING, index, now);
                 if (current == mine && casLong(s, OFF_CARRIER, mine, sending)) {
-                    if (send(seq, length, sending, now)) {
+                    if (send(seq, length, sending, now, hold)) {
                         count(Counter.TX_PACKETS, 1);
                         count(Counter.TX_BYTES, length);
                         if (deferred) {
@@ -256,14 +334,17 @@ public final class Station {
         return seq;
     }
 
-    /** 5. Publishes the frame {@link #write} put in slot {@code seq}; false if the carrier was cut meanwhile. */
-    private boolean send(long seq, int length, long sending, long start) {
+    /**
+     * 5. Publishes the frame {@link #write} put in slot {@code seq}; false if the carrier was
+     * cut meanwhile. {@code hold}: takes the carrier again right after (see {@link #held}).
+     */
+    private boolean send(long seq, int length, long sending, long start, boolean hold) {
         long slot = slotBase(seq, params.slots());
         setLong(s, slot + SL_SEQ, seq);
-        long hold = params.transmitNanos(length);
-        if (hold > 0) {
+        long busy = params.transmitNanos(length);
+        if (busy > 0) {
             int n = 0;
-            while (System.nanoTime() - start < hold) {
+            while (System.nanoTime() - start < busy) {
                 spin(n++);
             }
         }
@@ -274,13 +355,28 @@ public final class Station {
         if (!casLong(s, OFF_CARRIER, sending, commit)) {
             return false;
         }
-        complete(commit);
+        if (!hold) {
+            held = 0;
+            complete(commit);
+            return true;
+        }
+        // As complete(), but the carrier goes from COMMIT straight to SENDING(me) again, for
+        // the burst's next frame. Whoever finished this commit first may have freed the
+        // carrier already: the burst then ends, and the next frame contends.
+        publish(seq, commit);
+        long again = carrier(SENDING, index, System.nanoTime());
+        held = casLong(s, OFF_CARRIER, commit, again) ? again : 0;
         return true;
     }
 
     /** Publishes the frame a COMMIT word names (if nobody has) and releases the carrier. */
     private void complete(long commit) {
-        long seq = committing(commit);
+        publish(committing(commit), commit);
+        casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
+    }
+
+    /** Stamps and publishes the frame of a COMMIT word (if nobody has). */
+    private void publish(long seq, long commit) {
         long slot = slotBase(seq, params.slots());
         // Stamped only while the slot still holds this sequence, and only once: a completer that
         // stalls past a whole lap of the ring must not stamp the frame written there since.
@@ -288,7 +384,6 @@ public final class Station {
             casLong(s, slot + SL_COMMIT, -1, stamp(seq, holder(commit)));
         }
         casLong(s, OFF_HEAD, seq, seq + 1);
-        casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
     }
 
     private void interruptReceivers() {

@@ -103,6 +103,15 @@ public final class NicImpl implements Nic {
         }
     }
 
+    /**
+     * Sends {@code count} frames built as {@link #send(byte[], MacAddress, int, int)} takes
+     * them, sealed already by {@link FrameCodec#seal} ({@code lengths}: theirs), in bursts
+     * (see {@link Station#transmit(byte[][], int[], int)}). Returns how many were sent.
+     */
+    public int sendSealed(byte[][] frames, int[] lengths, int count) {
+        return station.transmit(frames, lengths, count);
+    }
+
     @Override
     public Registration listen(int etherType, FrameListener listener) {
         Listening l = new Listening(etherType, listener);

@@ -69,6 +69,9 @@ final class ConnectionImpl implements Connection {
      */
     private final java.util.ArrayDeque<Outgoing> outbox = new java.util.ArrayDeque<>();
 
+    /** Frames taken from the outbox at a time, to go out back to back. */
+    static final int OUTBOX_BATCH = 16;
+
     /** A datagram of {@code length} bytes in a frame built around it by {@link UdpSocketImpl#frame}. */
     private record Outgoing(byte[] frame, int length) {
     }
@@ -913,20 +916,31 @@ final class ConnectionImpl implements Connection {
                 return; // the sender takes what was added too: it looks again after it lets go
             }
             try {
+                // What waits goes out together, in bursts on the wire (one contention for the
+                // carrier per burst of frames, as 802.3z lets a station do).
+                byte[][] frames = new byte[OUTBOX_BATCH][];
+                int[] lengths = new int[OUTBOX_BATCH];
                 while (true) {
-                    Outgoing frame;
+                    int n = 0;
                     lock.lock();
                     try {
-                        frame = outbox.poll();
+                        for (Outgoing o; n < OUTBOX_BATCH && (o = outbox.poll()) != null; n++) {
+                            frames[n] = o.frame();
+                            lengths[n] = o.length();
+                        }
                         outboxSize = outbox.size();
                     } finally {
                         lock.unlock();
                     }
-                    if (frame == null) {
+                    if (n == 0) {
                         break;
                     }
                     try {
-                        socket.sendFrame(remoteIp, remotePort, frame.frame(), frame.length());
+                        if (n == 1) {
+                            socket.sendFrame(remoteIp, remotePort, frames[0], lengths[0]);
+                        } else {
+                            socket.sendFrames(remoteIp, remotePort, frames, lengths, n);
+                        }
                     } catch (IOException e) {
                         // lost like a frame on the wire: retransmission or the next ack repairs it
                     }
