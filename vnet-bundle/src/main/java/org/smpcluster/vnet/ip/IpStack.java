@@ -312,30 +312,44 @@ public final class IpStack {
     private static final java.lang.invoke.VarHandle BIG_ENDIAN_SHORT =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
+    private static final java.lang.invoke.VarHandle LITTLE_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /**
      * The Internet checksum (RFC 1071) of {@code length} bytes, added to {@code initial}: the
-     * one's complement sum of 16-bit words, taken eight bytes at a time into a 64-bit sum (the
-     * carries fold back in at the end, which is the same sum).
+     * one's complement sum of 16-bit words. The sum does not depend on byte order (RFC 1071
+     * 2(B)), so it is taken over the machine's own 64-bit loads, their 32-bit halves into four
+     * 64-bit sums side by side (the carries fold back in at the end, which is the same sum),
+     * and swapped once at the end; what is left over goes in 16 bits at a time.
      */
     static int checksum(byte[] data, int offset, int length, long initial) {
-        long sum = initial;
-        long other = 0; // a second sum, so that two additions run side by side
+        long a = 0;
+        long b = 0;
+        long c = 0;
+        long d = 0;
         int i = offset;
         int end = offset + length;
-        for (; i + 15 < end; i += 16) { // 32-bit halves: no overflow below 2^30 bytes
-            long v = (long) BIG_ENDIAN_LONG.get(data, i);
-            long w = (long) BIG_ENDIAN_LONG.get(data, i + 8);
-            sum += (v >>> 32) + (v & 0xFFFF_FFFFL);
-            other += (w >>> 32) + (w & 0xFFFF_FFFFL);
+        for (; i + 31 < end; i += 32) { // no overflow below 2^30 bytes
+            long v = (long) LITTLE_ENDIAN_LONG.get(data, i);
+            long w = (long) LITTLE_ENDIAN_LONG.get(data, i + 8);
+            long x = (long) LITTLE_ENDIAN_LONG.get(data, i + 16);
+            long y = (long) LITTLE_ENDIAN_LONG.get(data, i + 24);
+            a += (v >>> 32) + (v & 0xFFFF_FFFFL);
+            b += (w >>> 32) + (w & 0xFFFF_FFFFL);
+            c += (x >>> 32) + (x & 0xFFFF_FFFFL);
+            d += (y >>> 32) + (y & 0xFFFF_FFFFL);
         }
-        sum += other;
         for (; i + 7 < end; i += 8) {
-            long v = (long) BIG_ENDIAN_LONG.get(data, i);
-            sum += (v >>> 32) + (v & 0xFFFF_FFFFL);
+            long v = (long) LITTLE_ENDIAN_LONG.get(data, i);
+            a += (v >>> 32) + (v & 0xFFFF_FFFFL);
         }
-        for (; i + 3 < end; i += 4) {
-            sum += Integer.toUnsignedLong((int) BIG_ENDIAN_INT.get(data, i));
+        long all = a + b + c + d;
+        long sum = (all & 0xFFFF) + (all >>> 16 & 0xFFFF) + (all >>> 32 & 0xFFFF) + (all >>> 48);
+        while (sum >>> 16 != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
         }
+        sum = (sum & 0xFF) << 8 | sum >>> 8; // the words were read byte-swapped
+        sum += initial;
         for (; i + 1 < end; i += 2) {
             sum += (data[i] & 0xFF) << 8 | data[i + 1] & 0xFF;
         }

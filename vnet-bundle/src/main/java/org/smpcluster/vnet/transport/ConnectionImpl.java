@@ -34,7 +34,7 @@ import org.smpcluster.vnet.nic.Subnet;
  * copy per segment; the application's {@code receive} takes them apart into messages, under a
  * lock of its own (one reader at a time), so that the receive thread and the reader meet once
  * per segment (a lock-free queue), not once per message. Out-of-order segments wait in a
- * map; duplicates are dropped and acknowledged at once. Every 8th segment,
+ * map; duplicates are dropped and acknowledged at once. Every 16th segment,
  * a gap and a window that opens again are acknowledged at once; a segment with PSH within 20 µs
  * (riding on the application's reply if it sends one by then, or alone when the receive thread
  * runs out of frames), anything else within 1 ms.
@@ -43,6 +43,11 @@ final class ConnectionImpl implements Connection {
 
     static final int MSS = org.smpcluster.api.vnet.UdpSocket.MAX_PAYLOAD - Segment.HEADER;
     static final int WINDOW = 512;
+    /**
+     * Segments acknowledged at once: an eighth of what may be in flight, so that the sender
+     * always has room while the acknowledgement travels (each costs a frame both ways).
+     */
+    static final int ACK_EVERY = 16;
     static final int MAX_IN_FLIGHT = 128;
     static final long SEND_BUFFER = 4L << 20;
     static final long RTO_MIN_NANOS = 5_000_000;
@@ -466,9 +471,9 @@ final class ConnectionImpl implements Connection {
             }
         }
         unackedArrivals++;
-        if (unackedArrivals >= 8) {
+        if (unackedArrivals >= ACK_EVERY) {
             sendAck();
-        } else {
+        } else if (ackDue == 0 || (s.flags() & Segment.PSH) != 0) { // else one is due sooner already
             // PSH: the sender waits for this acknowledgement. Give the application a moment to
             // answer, so that the acknowledgement rides on its reply; the receive thread sends
             // it alone when it runs out of frames to take.
