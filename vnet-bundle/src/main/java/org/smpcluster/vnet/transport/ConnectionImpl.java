@@ -78,7 +78,20 @@ final class ConnectionImpl implements Connection {
     static final int OUTBOX_BATCH = 16;
 
     /** A datagram of {@code length} bytes in a frame built around it by {@link UdpSocketImpl#frame}. */
-    private record Outgoing(byte[] frame, int length) {
+    private record Outgoing(byte[] header, byte[] segment, int length) {
+        /**
+         * The frame for the wire: the stamped header, then the segment's records (a segment
+         * is not written after it is cut, so this copy needs no lock).
+         */
+        byte[] frame() {
+            byte[] frame = UdpSocketImpl.frame(length);
+            System.arraycopy(header, 0, frame, UdpSocketImpl.PAYLOAD, Segment.HEADER);
+            if (segment != null) {
+                System.arraycopy(segment, Segment.HEADER, frame, UdpSocketImpl.PAYLOAD + Segment.HEADER,
+                        length - Segment.HEADER);
+            }
+            return frame;
+        }
     }
 
     /** The outbox's size, written under the lock, read without it: most calls have nothing to send. */
@@ -335,12 +348,10 @@ final class ConnectionImpl implements Connection {
     }
 
     private void send(Sent s, boolean first) {
-        // Stamped in its copy for the wire: a frame around the datagram, which the stack
-        // completes in place (the segment's one copy on its way out).
-        int length = s.length();
-        byte[] frame = UdpSocketImpl.frame(length);
-        System.arraycopy(s.bytes(), 0, frame, UdpSocketImpl.PAYLOAD, length);
-        ByteBuffer b = ByteBuffer.wrap(frame, UdpSocketImpl.PAYLOAD, length).slice();
+        // A header of its own for this transmission; the frame is built around it and the
+        // records outside the lock (the segment's one copy on its way out).
+        byte[] header = new byte[Segment.HEADER];
+        ByteBuffer b = ByteBuffer.wrap(header);
         b.put(0, (byte) s.type());
         boolean last = drained() || unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
         b.put(1, (byte) (last || s.type() == Segment.FIN ? Segment.PSH : 0));
@@ -355,7 +366,7 @@ final class ConnectionImpl implements Connection {
         }
         unackedArrivals = 0;
         ackDue = 0;
-        outbox.add(new Outgoing(frame, length)); // sent by flushOutbox(), outside the lock
+        outbox.add(new Outgoing(header, s.bytes(), s.length())); // sent by flushOutbox(), outside the lock
         outboxSize = outbox.size();
     }
 
@@ -560,12 +571,10 @@ final class ConnectionImpl implements Connection {
         int w = window();
         windowWasShut = w == 0;
         byte[] header = Segment.header(Segment.ACK, 0, w, remoteId, 0, rcvNext, 0);
-        byte[] ack = UdpSocketImpl.frame(header.length);
-        System.arraycopy(header, 0, ack, UdpSocketImpl.PAYLOAD, header.length);
         unackedArrivals = 0;
         ackDue = 0;
         segmentsSent++;
-        outbox.add(new Outgoing(ack, header.length));
+        outbox.add(new Outgoing(header, null, header.length));
         outboxSize = outbox.size();
     }
 
@@ -672,8 +681,8 @@ final class ConnectionImpl implements Connection {
                 for (int n = 1; chunks.isEmpty() && failure == null && !peerClosed && now < spinUntil; n++) {
                     if (!transport.poll()) {
                         transport.flushAcks(false); // the receive thread's chore while it stands aside
-                        if ((n & 63) == 0) {
-                            Thread.yield(); // a vnode may have one CPU: now and then, let others run
+                        if ((n & 255) == 0) {
+                            Thread.yield(); // a vnode may have one CPU: now and then (some 20 µs), let others run
                         } else {
                             Thread.onSpinWait();
                         }
@@ -923,6 +932,7 @@ final class ConnectionImpl implements Connection {
             try {
                 // What waits goes out together, in bursts on the wire (one contention for the
                 // carrier per burst of frames, as 802.3z lets a station do).
+                Outgoing[] taken = new Outgoing[OUTBOX_BATCH];
                 byte[][] frames = new byte[OUTBOX_BATCH][];
                 int[] lengths = new int[OUTBOX_BATCH];
                 while (true) {
@@ -930,12 +940,15 @@ final class ConnectionImpl implements Connection {
                     lock.lock();
                     try {
                         for (Outgoing o; n < OUTBOX_BATCH && (o = outbox.poll()) != null; n++) {
-                            frames[n] = o.frame();
-                            lengths[n] = o.length();
+                            taken[n] = o;
                         }
                         outboxSize = outbox.size();
                     } finally {
                         lock.unlock();
+                    }
+                    for (int i = 0; i < n; i++) {
+                        frames[i] = taken[i].frame();
+                        lengths[i] = taken[i].length();
                     }
                     if (n == 0) {
                         break;
