@@ -36,6 +36,12 @@ import org.smpcluster.vnet.link.WireLayout.Counter;
  *     advancing the head, releases the carrier with the time, and interrupts the stations that
  *     asked. A collided frame's slot stays unpublished, for the next writer.</li>
  * </ol>
+ * Frame bursting (802.3z): a station with more frames waiting may, instead of releasing the
+ * carrier after a frame, take it straight back (COMMIT to SENDING(me)) and send the next one
+ * without a vulnerable window, while the burst is under {@link #BURST_LIMIT} bytes; the others
+ * keep deferring meanwhile. If another station finished its commit first and freed the
+ * carrier, the burst ends and the next frame contends as usual.
+ * <p>
  * A holder that dies or stalls leaves its word behind; any station that wants the wire cuts a
  * carrier older than the jabber timeout. A holder that finds its carrier cut before its commit
  * retries the frame (counted as carrier lost). The commit is a CAS from SENDING to

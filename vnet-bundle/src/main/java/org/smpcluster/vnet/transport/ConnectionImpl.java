@@ -21,8 +21,10 @@ import org.smpcluster.vnet.nic.Subnet;
 /**
  * One end of a transport connection.
  *
- * <p>Sending: messages queue as records; segments are cut from the queue and sent while fewer
- * than the peer's window (and {@link #MAX_IN_FLIGHT}) are unacknowledged. A small segment is
+ * <p>Sending: a small message is copied at once into the records of the segment being filled
+ * (a larger one queues as it is, to be cut into pieces); segments go out while fewer than the
+ * peer's window (and {@link #MAX_IN_FLIGHT}) are unacknowledged, their frames built outside
+ * the lock and handed to the wire together (in bursts). A small segment is
  * held back while earlier ones are unacknowledged (Nagle), so that a sender that outruns the
  * round trip packs many messages per frame; the acknowledgement releases the next segment.
  * The oldest unacknowledged segments (up to 16) are sent again after the retransmission timeout
