@@ -227,12 +227,25 @@ final class ConnectionImpl implements Connection {
         if (message.length > MAX_MESSAGE) {
             throw new IllegalArgumentException("a message of " + message.length + " bytes; at most " + MAX_MESSAGE);
         }
+        boolean windowFull;
         lock.lock();
         try {
             int record = Segment.RECORD_HEADER + message.length;
             while (queuedBytes > 0 && queuedBytes + record > SEND_BUFFER && failure == null && !finQueued) {
                 windowStalls++;
-                awaitChange(10);
+                // The acknowledgements that make room may be on the wire already: take them
+                // here rather than wait for the receive thread to be scheduled.
+                lock.unlock();
+                boolean found;
+                try {
+                    flushOutbox();
+                    found = transport.poll();
+                } finally {
+                    lock.lock();
+                }
+                if (!found) {
+                    awaitChange(1);
+                }
                 checkPeerAlive();
             }
             if (failure != null) {
@@ -259,10 +272,18 @@ final class ConnectionImpl implements Connection {
             queuedBytes += record;
             messagesSent++;
             pump();
+            windowFull = !unacked.isEmpty() && unacked.size() >= Math.min(peerWindow, MAX_IN_FLIGHT);
         } finally {
             lock.unlock();
         }
         flushOutbox();
+        if (windowFull) {
+            // As a send on Linux runs the receive work its CPU has pending: the acknowledgement
+            // that opens the window is taken (and what it releases sent) by this thread, if
+            // nobody else is polling, instead of after a switch to the receive thread.
+            transport.poll();
+            flushOutbox();
+        }
     }
 
     private void checkPeerAlive() {
