@@ -38,6 +38,20 @@ public interface Connection extends AutoCloseable {
      */
     byte[] receive(Duration timeout) throws IOException, InterruptedException;
 
+    /**
+     * The next message, as {@link #receive(Duration)} takes it (one message per call, in order),
+     * copied into {@code buffer} from {@code offset} instead of into an array of its own: what
+     * a stream's {@code read} into a buffer the caller reuses is to a socket.
+     *
+     * @return the message's length (0 for an empty message), or -1 if none arrived within
+     *         {@code timeout}
+     * @throws IllegalArgumentException if the next message is longer than {@code length}; it
+     *         stays queued, for a larger buffer or {@link #receive(Duration)}
+     * @throws java.io.EOFException once the peer has closed and every message it sent was received
+     * @throws java.net.SocketException if the connection was reset
+     */
+    int receive(byte[] buffer, int offset, int length, Duration timeout) throws IOException, InterruptedException;
+
     /** Sends whatever is queued and waits until the peer has acknowledged all of it, or the timeout. */
     boolean flush(Duration timeout) throws InterruptedException;
 

@@ -75,14 +75,19 @@ public final class BenchService implements AutoCloseable {
 
     private void serve(Connection c) {
         long counted = 0;
+        // One message per call into a buffer used again, as the TCP side reads each message
+        // into one (readFully); an echo is a copy, as the TCP side's write is.
+        byte[] buffer = new byte[64 << 10];
+        Duration patience = Duration.ofSeconds(60);
         try (c) {
             while (running) {
-                byte[] m = c.receive(Duration.ofSeconds(60));
-                if (m == null || m.length == 0) {
+                int n = c.receive(buffer, 0, buffer.length, patience);
+                if (n <= 0) {
                     continue;
                 }
+                byte[] m = buffer;
                 switch (m[0]) {
-                    case 'E' -> c.send(m);
+                    case 'E' -> c.send(java.util.Arrays.copyOf(m, n));
                     case 'D' -> counted++;
                     case 'C' -> {
                         c.send(reply("count " + counted));
@@ -91,13 +96,13 @@ public final class BenchService implements AutoCloseable {
                     case 'P' -> c.send(reply("ports " + tcp.getLocalPort() + " " + loopbackUdp.getLocalPort()));
                     case 'U' -> c.send(reply("udp " + vnetBytes.getAndSet(0) + " " + loopbackBytes.getAndSet(0)));
                     case 'S' -> {
-                        String[] w = new String(m, StandardCharsets.US_ASCII).strip().split(" ");
+                        String[] w = new String(m, 0, n, StandardCharsets.US_ASCII).strip().split(" ");
                         Saturation.Result r = Saturation.run(core, w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]),
                                 Long.parseLong(w[4]), Integer.parseInt(w[5]));
                         c.send(reply("sat " + r.frames() + " " + r.collisions() + " " + r.excessive()));
                     }
                     case 'T' -> {
-                        String[] w = new String(m, StandardCharsets.US_ASCII).strip().split(" ");
+                        String[] w = new String(m, 0, n, StandardCharsets.US_ASCII).strip().split(" ");
                         stream(c.remoteAddress(), Integer.parseInt(w[1]), Long.parseLong(w[2]),
                                 Long.parseLong(w[3]));
                         c.send(reply("streaming"));

@@ -58,6 +58,47 @@ public final class UdpSocketImpl implements UdpSocket {
         stack.sendUdp(this.port, address, port, payload, offset, length);
     }
 
+    /** Where a datagram's payload starts in a frame made by {@link #frame}. */
+    public static final int PAYLOAD = IpStack.UDP_AT + IpStack.UDP_HEADER;
+
+    /**
+     * An Ethernet frame for a datagram of {@code length} payload bytes, to be copied in at
+     * {@link #PAYLOAD}, for {@link #sendFrame}: the headers, padding and FCS go around it in place.
+     */
+    public static byte[] frame(int length) {
+        return IpStack.frame(IpStack.UDP_HEADER + length);
+    }
+
+    /**
+     * Sends the datagram whose {@code length} payload bytes are in {@code frame} (made by
+     * {@link #frame}), completing the frame in place.
+     */
+    public void sendFrame(int address, int port, byte[] frame, int length) throws IOException {
+        if (closed) {
+            throw new java.net.SocketException("UDP socket " + this.port + " is closed");
+        }
+        if (frame.length < PAYLOAD + length) {
+            throw new IllegalArgumentException("a datagram of " + length + " bytes in a frame of " + frame.length);
+        }
+        stack.sendUdpFrame(this.port, address, port, frame, length);
+    }
+
+    /**
+     * Sends {@code count} datagrams, each in a frame made by {@link #frame} ({@code lengths}:
+     * their payloads'), back to back (in bursts on the wire); returns how many went out.
+     */
+    public int sendFrames(int address, int port, byte[][] frames, int[] lengths, int count) throws IOException {
+        if (closed) {
+            throw new java.net.SocketException("UDP socket " + this.port + " is closed");
+        }
+        for (int i = 0; i < count; i++) {
+            if (frames[i].length < PAYLOAD + lengths[i]) {
+                throw new IllegalArgumentException("a datagram of " + lengths[i] + " bytes in a frame of " + frames[i].length);
+            }
+        }
+        return stack.sendUdpFrames(this.port, address, port, frames, lengths, count);
+    }
+
     void deliver(int source, int sourcePort, byte[] p, int offset, int length) {
         Handler h = handler;
         if (h != null) {

@@ -70,6 +70,33 @@ public final class FrameCodec {
         return wire;
     }
 
+    /**
+     * Completes the frame in {@code wire} whose payload ({@code payload} bytes) is in place at
+     * {@link #HEADER}: the addresses and EtherType before it, padding (the array's zeros) and
+     * the FCS after it. Returns the frame's length.
+     */
+    public static int seal(byte[] wire, MacAddress destination, MacAddress source, int etherType, int payload) {
+        int end = HEADER + Math.max(payload, EthernetFrame.MIN_PAYLOAD);
+        if (wire.length < end + FCS) {
+            throw new IllegalArgumentException("a frame of " + payload + " payload bytes needs " + (end + FCS)
+                    + " bytes, the array has " + wire.length);
+        }
+        long d = destination.value();
+        long s = source.value();
+        for (int i = 0; i < 6; i++) {
+            wire[i] = (byte) (d >>> (40 - 8 * i));
+            wire[6 + i] = (byte) (s >>> (40 - 8 * i));
+        }
+        wire[12] = (byte) (etherType >>> 8);
+        wire[13] = (byte) etherType;
+        int fcs = fcs(wire, 0, end);
+        wire[end] = (byte) fcs;
+        wire[end + 1] = (byte) (fcs >>> 8);
+        wire[end + 2] = (byte) (fcs >>> 16);
+        wire[end + 3] = (byte) (fcs >>> 24);
+        return end + FCS;
+    }
+
     /** Checks and decodes {@code length} bytes at {@code offset}; the payload keeps any padding. */
     public static Decoded decode(byte[] wire, int offset, int length) {
         if (length < MIN_FRAME) {
@@ -90,6 +117,38 @@ public final class FrameCodec {
         }
         return new Decoded(new EthernetFrame(MacAddress.of(wire, offset), MacAddress.of(wire, offset + 6), type,
                 Arrays.copyOfRange(wire, offset + HEADER, at)), null);
+    }
+
+    /**
+     * Checks the {@code length} bytes of the frame at the start of {@code wire}: null if it is
+     * good, or its defect. {@code crc}: the caller's, reset here.
+     */
+    public static Defect check(byte[] wire, int length, CRC32 crc) {
+        if (length < MIN_FRAME) {
+            return Defect.RUNT;
+        }
+        if (length > MAX_FRAME) {
+            return Defect.OVERSIZE;
+        }
+        int at = length - FCS;
+        int carried = (wire[at] & 0xFF) | (wire[at + 1] & 0xFF) << 8 | (wire[at + 2] & 0xFF) << 16
+                | (wire[at + 3] & 0xFF) << 24;
+        crc.reset();
+        crc.update(wire, 0, at);
+        if (carried != (int) crc.getValue()) {
+            return Defect.BAD_FCS;
+        }
+        if (((wire[12] & 0xFF) << 8 | (wire[13] & 0xFF)) < 0x0600) {
+            return Defect.RUNT; // an 802.3 length field: not a frame of ours
+        }
+        return null;
+    }
+
+    /** The frame {@link #check} passed, decoded (its payload copied, padding included). */
+    public static EthernetFrame frame(byte[] wire, int length) {
+        int type = (wire[12] & 0xFF) << 8 | (wire[13] & 0xFF);
+        return new EthernetFrame(MacAddress.of(wire, 0), MacAddress.of(wire, 6), type,
+                Arrays.copyOfRange(wire, HEADER, length - FCS));
     }
 
     /** The destination MAC of the frame at {@code offset}, read without decoding the rest. */

@@ -31,9 +31,17 @@ import org.smpcluster.vnet.link.WireLayout.Counter;
  *     both have detected the collision: the holder jams by releasing the carrier, both count
  *     the collision and back off ({@link Backoff}); after 16 attempts the frame is an excessive
  *     collision.</li>
- * <li>SENDING, the holder alone writes the frame into the ring, publishes it by advancing the
- *     head, releases the carrier with the time, and interrupts the stations that asked.</li>
+ * <li>SENDING, the holder publishes the frame it wrote into the ring's next slot while its
+ *     window was open (as a real station's bits are on the cable from the start), by
+ *     advancing the head, releases the carrier with the time, and interrupts the stations that
+ *     asked. A collided frame's slot stays unpublished, for the next writer.</li>
  * </ol>
+ * Frame bursting (802.3z): a station with more frames waiting may, instead of releasing the
+ * carrier after a frame, take it straight back (COMMIT to SENDING(me)) and send the next one
+ * without a vulnerable window, while the burst is under {@link #BURST_LIMIT} bytes; the others
+ * keep deferring meanwhile. If another station finished its commit first and freed the
+ * carrier, the burst ends and the next frame contends as usual.
+ * <p>
  * A holder that dies or stalls leaves its word behind; any station that wants the wire cuts a
  * carrier older than the jabber timeout. A holder that finds its carrier cut before its commit
  * retries the frame (counted as carrier lost). The commit is a CAS from SENDING to
@@ -105,14 +113,91 @@ public final class Station {
      * (deferring) and while backing off; one frame at a time per station.
      */
     public Outcome transmit(byte[] frame, int length) {
+        checkLength(length);
+        tx.lock();
+        try {
+            return transmitLocked(frame, length, false);
+        } finally {
+            tx.unlock();
+        }
+    }
+
+    private static void checkLength(int length) {
         if (length > SLOT_SIZE - SLOT_HEADER || length < 0) {
             throw new IllegalArgumentException("a frame of " + length + " bytes does not fit a ring slot");
         }
+    }
+
+    /**
+     * 802.3z frame bursting (clause 4.2.3.2.7): a station that has sent a frame may start
+     * another without giving up the carrier while fewer than this many bytes have gone out in
+     * the burst (burstLimit, 65,536 bit times); the others keep deferring meanwhile.
+     */
+    public static final int BURST_LIMIT = 8192;
+
+    /** The carrier word this station holds between the frames of a burst (under tx), or 0. */
+    private long held;
+
+    /**
+     * Puts {@code count} frames on the wire as {@link #transmit} does each, in bursts: the
+     * first frame of a burst contends for the carrier (CSMA/CD, its vulnerable window), the
+     * ones after it go out while the carrier is held, up to {@link #BURST_LIMIT} bytes a
+     * burst. Returns how many were sent: fewer than {@code count} if the frame at that index
+     * was given up after 16 collisions.
+     */
+    public int transmit(byte[][] frames, int[] lengths, int count) {
+        for (int i = 0; i < count; i++) {
+            checkLength(lengths[i]);
+        }
         tx.lock();
         try {
-            return transmitLocked(frame, length);
+            int i = 0;
+            while (i < count) {
+                boolean more = i + 1 < count;
+                if (transmitLocked(frames[i], lengths[i], more) == Outcome.EXCESSIVE_COLLISIONS) {
+                    return i;
+                }
+                int burst = lengths[i++];
+                boolean sent = false;
+                while (held != 0 && i < count && burst < BURST_LIMIT) {
+                    if (!continueBurst(frames[i], lengths[i], i + 1 < count && burst + lengths[i] < BURST_LIMIT)) {
+                        break; // the carrier was cut: this frame contends again
+                    }
+                    burst += lengths[i++];
+                    sent = true;
+                }
+                release();
+                if (sent) {
+                    interruptReceivers();
+                }
+            }
+            return count;
         } finally {
+            release();
             tx.unlock();
+        }
+    }
+
+    /** A frame of the burst under way, sent on the held carrier; false if it was cut meanwhile. */
+    private boolean continueBurst(byte[] frame, int length, boolean hold) {
+        long sending = held;
+        long seq = write(frame, length); // the carrier is ours: nobody else writes the ring
+        if (!send(seq, length, sending, System.nanoTime(), hold)) {
+            held = 0;
+            count(Counter.TX_CARRIER_LOST, 1);
+            count(Counter.TX_ERRORS, 1);
+            return false;
+        }
+        count(Counter.TX_PACKETS, 1);
+        count(Counter.TX_BYTES, length);
+        return true;
+    }
+
+    /** Lets go of a carrier held for a burst (if a jabber cut has not taken it already). */
+    private void release() {
+        if (held != 0) {
+            casLong(s, OFF_CARRIER, held, carrier(IDLE, 0, System.nanoTime()));
+            held = 0;
         }
     }
 
@@ -129,7 +214,8 @@ public final class Station {
         }
     }
 
-    private Outcome transmitLocked(byte[] frame, int length) {
+    /** {@code hold}: keep the carrier after the frame (a burst goes on); see {@link #held}. */
+    private Outcome transmitLocked(byte[] frame, int length, boolean hold) {
         if (shut) {
             throw new IllegalStateException("the NIC of " + mac + " on network " + wire.network() + " is closed");
         }
@@ -176,6 +262,10 @@ public final class Station {
                 if (!casLong(s, OFF_CARRIER, c, mine)) {
                     continue; // someone started first: sense again (and collide if still in its window)
                 }
+                // The frame's bits go out during the window, as on a cable: it is written into
+                // the ring's next slot now, and published only once the window has closed
+                // without a collision (a collided one stays unpublished, for the next writer).
+                long seq = write(frame, length);
                 long current;
                 do {
                     Thread.onSpinWait();
@@ -183,7 +273,7 @@ public final class Station {
                 } while (current == mine && age(mine, System.nanoTime()) < params.slotTimeNanos());
                 long sending = carrier(SENDING, index, now);
                 if (current == mine && casLong(s, OFF_CARRIER, mine, sending)) {
-                    if (send(frame, length, sending, now)) {
+                    if (send(seq, length, sending, now, hold)) {
                         count(Counter.TX_PACKETS, 1);
                         count(Counter.TX_BYTES, length);
                         if (deferred) {
@@ -232,8 +322,11 @@ public final class Station {
         }
     }
 
-    /** 5. Writes the frame into the ring and publishes it; false if the carrier was cut meanwhile. */
-    private boolean send(byte[] frame, int length, long sending, long start) {
+    /**
+     * 2. Writes the frame into the ring's next slot, unpublished, while the carrier is OPEN(me)
+     * (nobody else writes the ring then, and the head cannot move); returns its sequence.
+     */
+    private long write(byte[] frame, int length) {
         long seq = getLong(s, OFF_HEAD);
         long slot = slotBase(seq, params.slots());
         setLong(s, slot + SL_SEQ, -1);
@@ -244,11 +337,20 @@ public final class Station {
         setLong(s, slot + SL_TIME, t.getEpochSecond() * 1_000_000 + t.getNano() / 1000);
         MemorySegment.copy(frame, 0, s, ValueLayout.JAVA_BYTE, slot + SLOT_HEADER, length);
         setInt(s, slot + SL_STATION, index); // after the bytes: a stalled writer that resumes marks what it overwrote
+        return seq;
+    }
+
+    /**
+     * 5. Publishes the frame {@link #write} put in slot {@code seq}; false if the carrier was
+     * cut meanwhile. {@code hold}: takes the carrier again right after (see {@link #held}).
+     */
+    private boolean send(long seq, int length, long sending, long start, boolean hold) {
+        long slot = slotBase(seq, params.slots());
         setLong(s, slot + SL_SEQ, seq);
-        long hold = params.transmitNanos(length);
-        if (hold > 0) {
+        long busy = params.transmitNanos(length);
+        if (busy > 0) {
             int n = 0;
-            while (System.nanoTime() - start < hold) {
+            while (System.nanoTime() - start < busy) {
                 spin(n++);
             }
         }
@@ -259,13 +361,28 @@ public final class Station {
         if (!casLong(s, OFF_CARRIER, sending, commit)) {
             return false;
         }
-        complete(commit);
+        if (!hold) {
+            held = 0;
+            complete(commit);
+            return true;
+        }
+        // As complete(), but the carrier goes from COMMIT straight to SENDING(me) again, for
+        // the burst's next frame. Whoever finished this commit first may have freed the
+        // carrier already: the burst then ends, and the next frame contends.
+        publish(seq, commit);
+        long again = carrier(SENDING, index, System.nanoTime());
+        held = casLong(s, OFF_CARRIER, commit, again) ? again : 0;
         return true;
     }
 
     /** Publishes the frame a COMMIT word names (if nobody has) and releases the carrier. */
     private void complete(long commit) {
-        long seq = committing(commit);
+        publish(committing(commit), commit);
+        casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
+    }
+
+    /** Stamps and publishes the frame of a COMMIT word (if nobody has). */
+    private void publish(long seq, long commit) {
         long slot = slotBase(seq, params.slots());
         // Stamped only while the slot still holds this sequence, and only once: a completer that
         // stalls past a whole lap of the ring must not stamp the frame written there since.
@@ -273,7 +390,6 @@ public final class Station {
             casLong(s, slot + SL_COMMIT, -1, stamp(seq, holder(commit)));
         }
         casLong(s, OFF_HEAD, seq, seq + 1);
-        casLong(s, OFF_CARRIER, commit, carrier(IDLE, 0, System.nanoTime()));
     }
 
     private void interruptReceivers() {
@@ -297,62 +413,114 @@ public final class Station {
         }
     }
 
-    /** A frame delivered to this station, or a counted reason it was not. */
+    /** A frame delivered to this station, decoded (tests and the slow path). */
     public interface Sink {
         void frame(EthernetFrame frame, byte[] wireBytes);
     }
 
     /**
-     * Delivers up to {@code budget} frames that arrived for this station; returns how many it
-     * looked at (frames for others are skipped without counting against the budget).
+     * A frame delivered to this station, in place: {@code length} bytes of {@code frame} from
+     * 0, FCS checked (and still there). The array is the station's receive buffer, valid only
+     * during the call.
      */
+    public interface RawSink {
+        void frame(byte[] frame, int length);
+    }
+
+    /** Delivers up to {@code budget} frames decoded; see {@link #pollInPlace}. */
     public int poll(Sink sink, int budget) {
+        return pollInPlace((frame, length) -> sink.frame(FrameCodec.frame(frame, length),
+                java.util.Arrays.copyOf(frame, length)), budget);
+    }
+
+    /** The receive buffer: one poller at a time (the driver's poll lock), one frame at a time. */
+    private final byte[] rx = new byte[SLOT_SIZE - SLOT_HEADER];
+    private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+
+    private static final VarHandle DESTINATION =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN).varHandle();
+
+    /**
+     * Delivers up to {@code budget} frames that arrived for this station; returns how many it
+     * looked at (frames for others are skipped without counting against the budget). A frame
+     * is looked at in the ring first (sequence, sender, destination): only one for this station
+     * is copied out, once, into the receive buffer, where its FCS is checked and the sink reads it.
+     */
+    public int pollInPlace(RawSink sink, int budget) {
         long cursor = getLong(s, base + ST_CURSOR);
-        if (cursor >= wire.head()) {
+        long head = wire.head();
+        if (cursor >= head) {
             return 0; // nothing arrived: not counted as a poll (busy pollers ask all the time)
         }
         count(Counter.POLLS, 1);
+        int slots = params.slots();
         int delivered = 0;
-        while (delivered < budget) {
-            long head = wire.head();
-            if (cursor >= head) {
-                break;
+        long packets = 0;
+        long bytes = 0;
+        try {
+            while (delivered < budget) {
+                if (cursor >= head) {
+                    head = wire.head();
+                    if (cursor >= head) {
+                        break;
+                    }
+                }
+                if (head - cursor > slots) {
+                    count(Counter.RX_OVERRUNS, head - cursor - slots);
+                    count(Counter.RX_DROPPED, head - cursor - slots);
+                    cursor = head - slots;
+                }
+                long sequence = cursor++;
+                setLong(s, base + ST_CURSOR, cursor);
+                long slot = slotBase(sequence, slots);
+                if (getLong(s, slot + SL_SEQ) != sequence) {
+                    count(Counter.RX_OVERRUNS, 1);
+                    count(Counter.RX_DROPPED, 1);
+                    continue;
+                }
+                int length = getInt(s, slot + SL_LENGTH);
+                int station = getInt(s, slot + SL_STATION);
+                if (station == index) {
+                    continue; // our own: not copied
+                }
+                if (length >= 6 && !accepts((long) DESTINATION.get(s, slot + SLOT_HEADER) >>> 16)) {
+                    continue; // for others (a frame overwritten meanwhile was lost anyway)
+                }
+                if (length < 0 || length > rx.length) {
+                    count(Counter.RX_OVERRUNS, 1); // a slot being rewritten: its frame is gone
+                    count(Counter.RX_DROPPED, 1);
+                    continue;
+                }
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, slot + SLOT_HEADER, rx, 0, length);
+                VarHandle.loadLoadFence(); // the copy happens before the second look
+                if (getLong(s, slot + SL_SEQ) != sequence || getInt(s, slot + SL_STATION) != station) {
+                    count(Counter.RX_OVERRUNS, 1);
+                    count(Counter.RX_DROPPED, 1);
+                    continue;
+                }
+                if (getLong(s, slot + SL_COMMIT) != stamp(sequence, station)) {
+                    count(Counter.RX_ERRORS, 1); // a writer whose carrier was cut overwrote the committed frame
+                    count(Counter.RX_DAMAGED, 1);
+                    continue;
+                }
+                delivered++;
+                FrameCodec.Defect defect = FrameCodec.check(rx, length, crc);
+                if (defect != null) {
+                    count(Counter.RX_ERRORS, 1);
+                    count(switch (defect) {
+                        case RUNT -> Counter.RX_RUNTS;
+                        case OVERSIZE -> Counter.RX_OVERSIZE;
+                        case BAD_FCS -> Counter.RX_BAD_FCS;
+                    }, 1);
+                    continue;
+                }
+                packets++;
+                bytes += length;
+                sink.frame(rx, length);
             }
-            if (head - cursor > params.slots()) {
-                count(Counter.RX_OVERRUNS, head - cursor - params.slots());
-                count(Counter.RX_DROPPED, head - cursor - params.slots());
-                cursor = head - params.slots();
-            }
-            Wire.RawFrame f = wire.read(cursor);
-            cursor++;
-            setLong(s, base + ST_CURSOR, cursor);
-            if (f == null) {
-                count(Counter.RX_OVERRUNS, 1);
-                count(Counter.RX_DROPPED, 1);
-                continue;
-            }
-            if (f == Wire.DAMAGED) {
-                count(Counter.RX_ERRORS, 1);
-                count(Counter.RX_DAMAGED, 1);
-                continue;
-            }
-            if (f.station() == index || !accepts(f.bytes())) {
-                continue;
-            }
-            delivered++;
-            FrameCodec.Decoded d = FrameCodec.decode(f.bytes(), 0, f.bytes().length);
-            if (!d.ok()) {
-                count(Counter.RX_ERRORS, 1);
-                count(switch (d.defect()) {
-                    case RUNT -> Counter.RX_RUNTS;
-                    case OVERSIZE -> Counter.RX_OVERSIZE;
-                    case BAD_FCS -> Counter.RX_BAD_FCS;
-                }, 1);
-                continue;
-            }
-            count(Counter.RX_PACKETS, 1);
-            count(Counter.RX_BYTES, f.bytes().length);
-            sink.frame(d.frame(), f.bytes());
+        } finally {
+            count(Counter.RX_PACKETS, packets); // once per poll: the wire's counters are shared memory
+            count(Counter.RX_BYTES, bytes);
         }
         return delivered;
     }
@@ -382,14 +550,7 @@ public final class Station {
         setInt(s, base + ST_ARMED, 0);
     }
 
-    private boolean accepts(byte[] frame) {
-        if (frame.length < 6) {
-            return true; // a runt: counted as an error below
-        }
-        long dest = 0;
-        for (int i = 0; i < 6; i++) {
-            dest = dest << 8 | (frame[i] & 0xFF);
-        }
+    private boolean accepts(long dest) {
         if (dest == mac.value() || dest == MacAddress.BROADCAST.value() || promiscuous) {
             return true;
         }

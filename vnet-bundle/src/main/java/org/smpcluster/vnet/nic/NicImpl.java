@@ -24,9 +24,20 @@ public final class NicImpl implements Nic {
     private final int vnode;
     private final Subnet subnet;
     private final List<Listening> listeners = new CopyOnWriteArrayList<>();
-    private final Station.Sink sink = this::deliver;
+    private final Station.RawSink sink = this::deliver;
+    /** The listeners that take frames in place (the IP stack), by EtherType; copied on write. */
+    private volatile RawListening[] raw = new RawListening[0];
 
     private record Listening(int etherType, FrameListener listener) {
+    }
+
+    /** Takes a frame's payload in place, on the receive thread: {@code length} bytes of {@code frame} from {@code offset}. */
+    @FunctionalInterface
+    public interface RawListener {
+        void received(NicImpl nic, byte[] frame, int offset, int length);
+    }
+
+    private record RawListening(int etherType, RawListener listener) {
     }
 
     NicImpl(String network, Station station, int vnode, Subnet subnet) {
@@ -78,6 +89,29 @@ public final class NicImpl implements Nic {
         }
     }
 
+    /**
+     * Sends the frame built in {@code wire} around a payload of {@code payload} bytes at
+     * {@link FrameCodec#HEADER} (the array has room for padding and the FCS): fills in the
+     * Ethernet header and the FCS in place. The stack's way, one copy less than {@link #send(EthernetFrame)}.
+     */
+    public void send(byte[] wire, MacAddress destination, int etherType, int payload)
+            throws ExcessiveCollisionsException {
+        int length = FrameCodec.seal(wire, destination, station.mac(), etherType, payload);
+        if (station.transmit(wire, length) == Station.Outcome.EXCESSIVE_COLLISIONS) {
+            throw new ExcessiveCollisionsException("a frame to " + destination + " on " + network
+                    + " collided 16 times and was given up");
+        }
+    }
+
+    /**
+     * Sends {@code count} frames built as {@link #send(byte[], MacAddress, int, int)} takes
+     * them, sealed already by {@link FrameCodec#seal} ({@code lengths}: theirs), in bursts
+     * (see {@link Station#transmit(byte[][], int[], int)}). Returns how many were sent.
+     */
+    public int sendSealed(byte[][] frames, int[] lengths, int count) {
+        return station.transmit(frames, lengths, count);
+    }
+
     @Override
     public Registration listen(int etherType, FrameListener listener) {
         Listening l = new Listening(etherType, listener);
@@ -85,14 +119,42 @@ public final class NicImpl implements Nic {
         return () -> listeners.remove(l);
     }
 
-    /** Delivers up to {@code budget} waiting frames to the listeners; returns how many. */
-    int poll(int budget) {
-        return station.poll(sink, budget);
+    /**
+     * Hands frames of {@code etherType} to {@code listener} in place, before any
+     * {@link FrameListener}: no {@link EthernetFrame} is made for it (the receive buffer is
+     * the station's, valid during the call only).
+     */
+    public synchronized void listenRaw(int etherType, RawListener listener) {
+        RawListening[] next = java.util.Arrays.copyOf(raw, raw.length + 1);
+        next[raw.length] = new RawListening(etherType, listener);
+        raw = next;
     }
 
-    private void deliver(EthernetFrame frame, byte[] wire) {
+    /** Delivers up to {@code budget} waiting frames to the listeners; returns how many. */
+    int poll(int budget) {
+        return station.pollInPlace(sink, budget);
+    }
+
+    private void deliver(byte[] wire, int length) {
+        int etherType = (wire[12] & 0xFF) << 8 | (wire[13] & 0xFF);
+        for (RawListening r : raw) {
+            if (r.etherType() == etherType) {
+                try {
+                    r.listener().received(this, wire, FrameCodec.HEADER, length - FrameCodec.HEADER - FrameCodec.FCS);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "a frame listener on " + network + " failed", e);
+                }
+            }
+        }
+        if (listeners.isEmpty()) {
+            return;
+        }
+        EthernetFrame frame = null;
         for (Listening l : listeners) {
-            if (l.etherType() == -1 || l.etherType() == frame.etherType()) {
+            if (l.etherType() == -1 || l.etherType() == etherType) {
+                if (frame == null) {
+                    frame = FrameCodec.frame(wire, length);
+                }
                 try {
                     l.listener().received(this, frame);
                 } catch (RuntimeException e) {

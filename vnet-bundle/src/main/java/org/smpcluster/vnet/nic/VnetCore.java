@@ -66,6 +66,14 @@ public final class VnetCore implements Vnet, AutoCloseable {
     /** One poller of the NICs at a time: the receive thread, or an application thread busy polling. */
     private final java.util.concurrent.locks.ReentrantLock pollLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean running = true;
+    /** Application threads busy polling for a message now: the receive thread stands aside. */
+    private final java.util.concurrent.atomic.AtomicInteger applicationPollers = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * How long the receive thread sleeps while an application thread polls (unarmed: no
+     * interrupt wakes it, the poller takes what comes); it looks again after.
+     */
+    static final long STAND_ASIDE_NANOS = 200_000;
 
     private record Attached(NicImpl nic, Bridge bridge) {
     }
@@ -80,7 +88,17 @@ public final class VnetCore implements Vnet, AutoCloseable {
         // A view, not a copy: the stack routes every packet through it (the list copies on write).
         List<NicImpl> view = java.util.Collections.unmodifiableList(nics);
         this.ip = new IpStack(() -> view, pollLock::isHeldByCurrentThread);
-        this.transport = new TransportImpl(ip, vnode, this::pollFromApplication);
+        this.transport = new TransportImpl(ip, vnode, new TransportImpl.Poller() {
+            @Override
+            public boolean poll() {
+                return pollFromApplication();
+            }
+
+            @Override
+            public void polling(boolean on) {
+                applicationPollers.addAndGet(on ? 1 : -1);
+            }
+        });
         this.handover = bridges.open(vnode, HANDOVER, HANDOVER_SIZE);
         takeOver();
         receiver.start();
@@ -165,6 +183,13 @@ public final class VnetCore implements Vnet, AutoCloseable {
             if (n > 0) {
                 continue;
             }
+            if (applicationPollers.get() > 0) {
+                // An application thread waiting for a message polls the NICs itself (one CPU may
+                // be all this vnode has): polling beside it would only take turns with it, a
+                // context switch per turn; and with no interrupt armed, no sender pays for one.
+                LockSupport.parkNanos(this, STAND_ASIDE_NANOS);
+                continue;
+            }
             if (busyPoll()) {
                 continue;
             }
@@ -213,7 +238,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
     /** Polls for a while before sleeping: a frame that comes soon is taken without an interrupt. */
     private boolean busyPoll() {
         long until = System.nanoTime() + busyPollNanos;
-        while (running && System.nanoTime() < until) {
+        while (running && System.nanoTime() < until && applicationPollers.get() == 0) {
             for (NicImpl nic : nics) {
                 if (nic.station().pending()) {
                     return true;

@@ -41,10 +41,18 @@ public final class TransportImpl implements Transport, AutoCloseable {
     private final Thread timer;
     private volatile boolean running = true;
 
-    /** Polls the NICs from the calling thread if nobody else is; true if it found frames. */
-    private final java.util.function.BooleanSupplier poller;
+    /** The NICs, polled by an application thread waiting for a message. */
+    public interface Poller {
+        /** Polls the NICs from the calling thread if nobody else is; true if it found frames. */
+        boolean poll();
 
-    public TransportImpl(IpStack ip, int vnode, java.util.function.BooleanSupplier poller) {
+        /** The calling thread starts ({@code true}) or stops busy polling. */
+        void polling(boolean on);
+    }
+
+    private final Poller poller;
+
+    public TransportImpl(IpStack ip, int vnode, Poller poller) {
         this.ip = ip;
         this.poller = poller;
         this.timer = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-transport-timer").start(this::timer);
@@ -219,6 +227,7 @@ public final class TransportImpl implements Transport, AutoCloseable {
                 try {
                     if (!c.flushAck(now, force)) {
                         acking.remove(c);
+                        c.ackListed = false;
                     }
                 } finally {
                     c.lock.unlock();
@@ -230,7 +239,11 @@ public final class TransportImpl implements Transport, AutoCloseable {
 
     /** A receiver waiting for a message polls the NICs itself. */
     boolean poll() {
-        return poller.getAsBoolean();
+        return poller.poll();
+    }
+
+    void polling(boolean on) {
+        poller.polling(on);
     }
 
     private void timer() {

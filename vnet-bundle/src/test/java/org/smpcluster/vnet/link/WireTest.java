@@ -197,6 +197,35 @@ class WireTest {
     }
 
     @Test
+    void shouldSendABurstInOrderAndLetGoOfTheCarrierAtTheBurstLimit() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        // Twelve full frames: more than one burst's worth (8192 bytes is five 1518-byte frames
+        // begun, the fifth ending past the limit), so the carrier is let go and taken again.
+        int count = 12;
+        byte[][] frames = new byte[count][];
+        int[] lengths = new int[count];
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String text = "frame " + i + " " + "x".repeat(1400);
+            frames[i] = frame(B, A, text);
+            lengths[i] = frames[i].length;
+            expected.add(text);
+        }
+        assertEquals(count, a.transmit(frames, lengths, count));
+        assertEquals(WireLayout.IDLE, WireLayout.state(wire.carrier()), "the carrier is free after the bursts");
+        assertEquals(count, a.counter(Counter.TX_PACKETS));
+        assertEquals(0, a.counter(Counter.COLLISIONS));
+        assertEquals(expected, drain(b));
+        assertEquals(0, b.counter(Counter.RX_ERRORS));
+        // A single frame afterwards contends as ever.
+        byte[] f = frame(A, B, "after the bursts");
+        assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
+        assertEquals(List.of("after the bursts"), drain(a));
+    }
+
+    @Test
     void shouldGiveUpAfterSixteenAttemptsAgainstAStationThatNeverYields() {
         Wire wire = wire(WireParams.DEFAULT.withSlotTime(2_000));
         station(wire, A, 1);

@@ -160,6 +160,58 @@ class StackTest {
     }
 
     @Test
+    void shouldKeepTheOrderOfMessagesOfMixedSizesAndReceiveThemIntoABuffer() throws Exception {
+        TransportListener listener = two.transport().listen(7004);
+        Connection client = one.transport().connect(ip("10.0.0.3"), 7004, Duration.ofSeconds(5));
+        Connection server = listener.accept(Duration.ofSeconds(5));
+        assertNotNull(server);
+        // Sizes on both sides of what is copied into a segment at send, and of a segment.
+        int[] sizes = {0, 1, 64, 511, 512, 513, 1000, 1443, 1444, 1445, 3000, 64, 64};
+        int n = 3_000;
+        Thread sender = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < n; i++) {
+                    byte[] m = new byte[sizes[i % sizes.length]];
+                    for (int j = 0; j < m.length; j++) {
+                        m[j] = (byte) (i + j);
+                    }
+                    client.send(m);
+                }
+                client.flush(Duration.ofSeconds(10));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        byte[] buffer = new byte[2000];
+        for (int i = 0; i < n; i++) {
+            int size = sizes[i % sizes.length];
+            byte[] m;
+            if (size > buffer.length) {
+                int index = i;
+                assertThrows(IllegalArgumentException.class,
+                        () -> server.receive(buffer, 0, buffer.length, Duration.ofSeconds(10)),
+                        "message " + index + " does not fit the buffer");
+                m = server.receive(Duration.ofSeconds(10)); // it stayed queued
+            } else {
+                int got = server.receive(buffer, 0, buffer.length, Duration.ofSeconds(10));
+                m = java.util.Arrays.copyOf(buffer, got);
+            }
+            assertNotNull(m, "message " + i);
+            assertEquals(size, m.length, "message " + i + " whole");
+            for (int j = 0; j < m.length; j++) {
+                if (m[j] != (byte) (i + j)) {
+                    throw new AssertionError("message " + i + " byte " + j + ": " + m[j]);
+                }
+            }
+        }
+        sender.join(10_000);
+        assertEquals(-1, server.receive(buffer, 0, buffer.length, Duration.ofMillis(10)), "nothing more");
+        client.close();
+        server.close();
+        listener.close();
+    }
+
+    @Test
     void shouldRecoverFromLostFramesByRetransmission() throws Exception {
         TransportListener listener = two.transport().listen(7001);
         Connection client = one.transport().connect(ip("10.0.0.3"), 7001, Duration.ofSeconds(5));
