@@ -176,6 +176,8 @@ public final class VfsCommands {
                 p.frames(), p.pageSize(), (long) p.frames() * p.pageSize() >> 20, p.free(), p.dirty(), p.readTokens(),
                 p.writeTokens(), p.revocations(), p.evictions(), p.writebacks(), s.inodes(), s.requests(), s.failures(),
                 vfs.client().vnode(), s.hits(), s.misses(), s.drains(), s.invalidatedMappings())
+                + String.format("this vnode's last requests (medians): %.1f us until the root took them, %.1f us served, %.1f us back%n",
+                        vfs.client().requestLatency()[0], vfs.client().requestLatency()[1], vfs.client().requestLatency()[2])
                 + (server == null ? "" : "repository: " + server.repository() + "\n");
     }
 

@@ -78,21 +78,39 @@ public final class VfsBench {
             List<Double> remote = new ArrayList<>();
             List<Double> memcpy = new ArrayList<>();
             List<Double> openClose = new ArrayList<>();
+            List<Double> openOnly = new ArrayList<>();
             List<Double> readOnly = new ArrayList<>();
-            progress("warming up (the JIT compiles each path's loop before it is timed)");
+            progress("warming up (the JIT compiles each path, here and on the root, before it is timed)");
+            for (int i = 0; i < 2000; i++) {
+                Files.newByteChannel(file).close(); // opening and closing, served by the root
+            }
             for (int i = 0; i < 30; i++) {
                 readCache(file, buffer, size);
                 copy(source, buffer, size);
             }
-            for (int i = 0; i < 2; i++) {
-                readNfs(nfs, name, buffer, size);
-            }
-            for (int r = 1; r <= rounds; r++) {
-                progress("round " + r + " of " + rounds);
+            for (int r = -3; r <= rounds; r++) {
+                // rounds -3..0 are whole rounds whose figures are dropped: the JIT of both vnodes settles
+                progress(r <= 0 ? "warm-up round " + (r + 4) + " of 4" : "round " + r + " of " + rounds);
+                if (r == 1) {
+                    cache.clear();
+                    remote.clear();
+                    memcpy.clear();
+                    openClose.clear();
+                    openOnly.clear();
+                    readOnly.clear();
+                }
+                // Each phase starts on a collected heap: the NFS-style path's messages are garbage
+                // (a vnode's heap is small), and its collection must not land in the next phase.
+                System.gc();
                 cache.add(readCache(file, buffer, size));
                 openClose.add(lastOpenCloseNanos / 1e3);
+                openOnly.add(lastOpenNanos / 1e3);
+                progress(String.format("open %.0f us (%.0f until the root took it, %.0f served, %.0f until this vnode saw the answer)",
+                        lastOpenNanos / 1e3, lastOpenLatency[0], lastOpenLatency[1], lastOpenLatency[2]));
                 readOnly.add(size / (lastReadNanos / 1e9) / 1e6);
+                System.gc();
                 remote.add(readNfs(nfs, name, buffer, size));
+                System.gc();
                 memcpy.add(copy(source, buffer, size));
             }
             double c = median(cache);
@@ -104,6 +122,12 @@ public final class VfsBench {
             figure("page-cache-over-nfs-style-ratio", c / n, "x (bar >= 5)");
             figure("page-cache-over-memory-copy-ratio", c / m, "x (bar >= 0.5)");
             figure("page-cache-open-and-close", median(openClose), "us (two requests to the root, in the read above)");
+            figure("page-cache-open", median(openOnly), "us");
+            if (vfs instanceof org.smpcluster.vfs.VfsService service) {
+                double[] l = service.client().requestLatency();
+                progress(String.format("this vnode's last requests (medians): %.1f us until the root took them, %.1f us served, %.1f us back",
+                        l[0], l[1], l[2]));
+            }
             figure("page-cache-read-calls-alone", median(readOnly), "MB/s (the read above without its open and close)");
             Files.delete(file);
 
@@ -137,6 +161,9 @@ public final class VfsBench {
         long total = 0;
         FileChannel ch = (FileChannel) Files.newByteChannel(file);
         long opened = System.nanoTime();
+        if (vfs instanceof org.smpcluster.vfs.VfsService service) {
+            lastOpenLatency = service.client().lastRequestLatency();
+        }
         try {
             while (true) {
                 int n = ch.read(buffer.clear());
@@ -148,6 +175,7 @@ public final class VfsBench {
         } finally {
             long read = System.nanoTime();
             ch.close();
+            lastOpenNanos = opened - start;
             lastOpenCloseNanos = opened - start + System.nanoTime() - read;
             lastReadNanos = read - opened;
         }
@@ -155,6 +183,8 @@ public final class VfsBench {
     }
 
     private long lastOpenCloseNanos;
+    private long lastOpenNanos;
+    private double[] lastOpenLatency = new double[3];
     private long lastReadNanos;
 
     private double readNfs(NfsStyle.Client nfs, String name, ByteBuffer buffer, long size) throws IOException {

@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
  * | slot 0 .. SLOTS-1, SLOT bytes each:                           |
  * |   0 state word: seq &lt;&lt; 8 | FREE/REQUEST/SERVING/ANSWER       |
  * |   8 op | 12 status (0 or an errno) | 16 request length | 20 answer length
+ * |  24 when the server took it | 32 when it answered (CLOCK_MONOTONIC ns, for latency figures)
  * |  64 request body (up to REQUEST_MAX)                          |
  * |  4096 answer body (up to ANSWER_MAX)                          |
  * +---------------------------------------------------------------+
@@ -49,6 +50,8 @@ public final class RpcLayout {
     static final long S_STATUS = 12;
     static final long S_REQ_LEN = 16;
     static final long S_ANS_LEN = 20;
+    static final long S_PICKED = 24;
+    static final long S_ANSWERED = 32;
     static final long S_REQUEST = 64;
     static final long S_ANSWER = 4096;
 
@@ -149,6 +152,20 @@ public final class RpcLayout {
             throw new IllegalArgumentException("answer length=" + n + " max=" + ANSWER_MAX);
         }
         return s.asSlice(slot(vnode, slot) + S_ANSWER, n).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Server: stamps when it took the request and when it answered (System.nanoTime is CLOCK_MONOTONIC, one clock for every process). */
+    public void stamp(int vnode, int slot, long picked, long answered) {
+        LONG.set(s, slot(vnode, slot) + S_PICKED, picked);
+        LONG.set(s, slot(vnode, slot) + S_ANSWERED, answered);
+    }
+
+    public long picked(int vnode, int slot) {
+        return (long) LONG.get(s, slot(vnode, slot) + S_PICKED);
+    }
+
+    public long answered(int vnode, int slot) {
+        return (long) LONG.get(s, slot(vnode, slot) + S_ANSWERED);
     }
 
     public long drainSeq(int vnode) {

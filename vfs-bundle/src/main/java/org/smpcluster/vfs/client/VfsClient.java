@@ -70,6 +70,7 @@ public final class VfsClient implements AutoCloseable {
     private volatile long epoch;
     private volatile boolean closed;
 
+    final Latency latency = new Latency();
     final AtomicLong hits = new AtomicLong();
     final AtomicLong misses = new AtomicLong();
     final AtomicLong drains = new AtomicLong();
@@ -256,6 +257,7 @@ public final class VfsClient implements AutoCloseable {
         if (closed) {
             throw Errno.EBADF.fail("the filesystem client of vnode " + vnode + " is closed");
         }
+        reapPosted();
         try {
             while (!freeCount.tryAcquire(1, TimeUnit.MILLISECONDS)) {
                 reapPosted();
@@ -299,12 +301,12 @@ public final class VfsClient implements AutoCloseable {
         try {
             long seq = ++seqs[slot];
             waiters[slot] = Thread.currentThread();
+            long start = System.nanoTime();
             rpc.resetState(vnode, slot, RpcLayout.word(seq, RpcLayout.REQUEST));
             raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
             long answered = RpcLayout.word(seq, RpcLayout.ANSWER);
-            long start = System.nanoTime();
             long spinUntil = start + 20_000;
-            long yieldUntil = start + 300_000;
+            long yieldUntil = start + 20_000;
             long deadline = start + timeout.toNanos();
             while (rpc.stateWord(vnode, slot) != answered) {
                 long now = System.nanoTime();
@@ -326,6 +328,8 @@ public final class VfsClient implements AutoCloseable {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the answer's interrupt unparks this
                 }
             }
+            latency.add(rpc.picked(vnode, slot) - start, rpc.answered(vnode, slot) - rpc.picked(vnode, slot),
+                    System.nanoTime() - rpc.answered(vnode, slot));
             int status = rpc.status(vnode, slot);
             ByteBuffer in = rpc.answer(vnode, slot);
             ByteBuffer copy = ByteBuffer.allocate(in.remaining()).order(ByteOrder.LITTLE_ENDIAN);
@@ -743,6 +747,51 @@ public final class VfsClient implements AutoCloseable {
             Errno.putString(b, path);
             b.putLong(millis);
         });
+    }
+
+    /**
+     * Where this vnode's last requests spent their time: until the server took each (the
+     * portal and the server's wake-up), serving it, and until this vnode saw the answer.
+     */
+    static final class Latency {
+        private final long[][] samples = new long[3][256];
+        private int next;
+        private int count;
+
+        synchronized void add(long queued, long served, long returned) {
+            samples[0][next] = queued;
+            samples[1][next] = served;
+            samples[2][next] = returned;
+            next = (next + 1) % samples[0].length;
+            count = Math.min(count + 1, samples[0].length);
+        }
+
+        /** The last request's, in microseconds. */
+        synchronized double[] last() {
+            int i = (next + samples[0].length - 1) % samples[0].length;
+            return new double[] {samples[0][i] / 1e3, samples[1][i] / 1e3, samples[2][i] / 1e3};
+        }
+
+        /** Medians in microseconds: waiting to be taken, being served, coming back. */
+        synchronized double[] medians() {
+            double[] m = new double[3];
+            for (int i = 0; i < 3 && count > 0; i++) {
+                long[] a = java.util.Arrays.copyOf(samples[i], count);
+                java.util.Arrays.sort(a);
+                m[i] = a[count / 2] / 1e3;
+            }
+            return m;
+        }
+    }
+
+    /** Medians (µs) of this vnode's last requests: until the root took them, serving, until the answer was seen. */
+    public double[] requestLatency() {
+        return latency.medians();
+    }
+
+    /** The last request's times (µs), as {@link #requestLatency()}. */
+    public double[] lastRequestLatency() {
+        return latency.last();
     }
 
     /** The page cache's counters (the server's) and this vnode's. */

@@ -305,7 +305,7 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    /** Requests that never wait for another vnode (no drain) and do little I/O: OPEN without truncation, STAT, CACHE, STATFS. */
+    /** Requests that do little I/O and (nearly) never wait for another vnode: OPEN without truncation, CLOSE, STAT, CACHE, STATFS. */
     private boolean quick(int vnode, int slot) {
         int op = rpc.op(vnode, slot);
         if (op == Op.OPEN) {
@@ -317,7 +317,8 @@ public final class VfsServer implements AutoCloseable {
                 return false; // malformed: let a worker answer it
             }
         }
-        return op == Op.STAT || op == Op.CACHE || op == Op.STATFS;
+        // CLOSE drains only when it releases a removed file's pages (rare, and a drain needs nothing of this thread)
+        return op == Op.STAT || op == Op.CACHE || op == Op.STATFS || op == Op.CLOSE;
     }
 
     /** Forgets what a vnode that died or restarted held: its tokens and its open files. */
@@ -370,6 +371,7 @@ public final class VfsServer implements AutoCloseable {
     }
 
     private void serve(int vnode, int slot, long seq) {
+        long picked = System.nanoTime();
         int op = rpc.op(vnode, slot);
         ByteBuffer out = rpc.answerBuffer(vnode, slot);
         int status = 0;
@@ -397,6 +399,7 @@ public final class VfsServer implements AutoCloseable {
         }
         rpc.status(vnode, slot, status);
         rpc.answerLength(vnode, slot, out.position());
+        rpc.stamp(vnode, slot, picked, System.nanoTime());
         if (rpc.casState(vnode, slot, RpcLayout.word(seq, RpcLayout.SERVING), RpcLayout.word(seq, RpcLayout.ANSWER))) {
             raise.raise(vnode, CLIENT_VECTOR);
         }
