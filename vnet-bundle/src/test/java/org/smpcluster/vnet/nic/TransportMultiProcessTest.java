@@ -27,13 +27,16 @@ class TransportMultiProcessTest extends MultiProcessFixture {
         int count = 100_000;
         TransportListener listener = vnet.transport().listen(7100);
         Child streamer = start(1, 1, "stream", Integer.toString(count), "7100");
-        Child flooder = start(0, 2, "flood");
         streamer.expect("attached");
-        flooder.expect("attached");
-        flooder.expect("flooding");
         streamer.say("go");
         Connection c = listener.accept(DEADLINE);
         assertNotNull(c, "the streamer connected");
+        streamer.expect("connected");
+        // the flood starts once the connection is up: ARP and the handshake are not what is under test
+        Child flooder = start(0, 2, "flood");
+        flooder.expect("attached");
+        flooder.expect("flooding");
+        streamer.say("stream");
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             byte[] m = c.receive(DEADLINE);

@@ -67,14 +67,21 @@ public final class VnetProcess {
                 + " carrierlost " + c.get(WireLayout.Counter.TX_CARRIER_LOST) + " excessive " + excessive);
     }
 
-    /** Connects to the root's {@code port} and sends {@code count} 64-byte messages numbered 0.., then closes. */
+    /**
+     * On "go", connects to the root's {@code port} and says so; on "stream", sends {@code count}
+     * 64-byte messages numbered 0.., then closes.
+     */
     private static void stream(VnetCore vnet, int count, int port) throws Exception {
         var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         if (!"go".equals(in.readLine())) {
             return;
         }
         var root = org.smpcluster.vnet.nic.Subnet.inet(0x0A000001);
-        try (var c = vnet.transport().connect(root, port, java.time.Duration.ofSeconds(25))) { // within the root's 30 s accept, for a loaded CI machine
+        try (var c = vnet.transport().connect(root, port, java.time.Duration.ofSeconds(25))) { // within the root's 30 s accept
+            say("connected");
+            if (!"stream".equals(in.readLine())) {
+                return;
+            }
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 c.send(ByteBuffer.allocate(64).putInt(i).array());
