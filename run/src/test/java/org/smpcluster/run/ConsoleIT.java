@@ -36,7 +36,6 @@ public class ConsoleIT {
 
     static final String CLUSTER = "consoleit-" + ProcessHandle.current().pid();
     static final String PHYSMEM = ImageOptions.physmemOf(CLUSTER);
-    static final long DEADLINE_NANOS = 30_000_000_000L;
 
     @Inject
     Bootloader kmb;
@@ -84,22 +83,11 @@ public class ConsoleIT {
     }
 
     private String screen(int vnode) {
-        try {
-            return new String(consoles.scrollback(vnode, 65536), StandardCharsets.UTF_8);
-        } catch (IllegalStateException e) {
-            return ""; // not up yet
-        }
+        return new VnodeScreen(consoles, vnode).text();
     }
 
     private void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE_NANOS;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what + ": not within " + DEADLINE_NANOS / 1_000_000_000 + " s; vnode 1's screen:\n"
-                        + screen(1));
-            }
-            Thread.sleep(20);
-        }
+        new VnodeScreen(consoles, 1).await(what, condition);
         assertNotEquals(0, what.length());
     }
 }

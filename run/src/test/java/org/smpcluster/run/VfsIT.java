@@ -5,7 +5,6 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -41,7 +40,7 @@ public class VfsIT {
 
     static final String CLUSTER = "vfsit-" + ProcessHandle.current().pid();
     static final String PHYSMEM = ImageOptions.physmemOf(CLUSTER);
-    static final long DEADLINE_NANOS = 30_000_000_000L;
+    static final long DEADLINE_NANOS = VnodeScreen.DEADLINE_NANOS;
 
     @Inject
     Bootloader kmb;
@@ -111,26 +110,15 @@ public class VfsIT {
     }
 
     private void type(String keys) {
-        consoles.type(1, keys.getBytes(StandardCharsets.US_ASCII));
+        new VnodeScreen(consoles, 1).type(keys);
     }
 
     private String screen() {
-        try {
-            return new String(consoles.scrollback(1, 65536), StandardCharsets.UTF_8);
-        } catch (IllegalStateException e) {
-            return ""; // not up yet
-        }
+        return new VnodeScreen(consoles, 1).text();
     }
 
     private void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE_NANOS;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what + ": not within " + DEADLINE_NANOS / 1_000_000_000 + " s; vnode 1's screen:\n"
-                        + screen());
-            }
-            Thread.sleep(200);
-        }
+        new VnodeScreen(consoles, 1).await(what, condition);
         assertNotEquals(0, what.length());
     }
 }

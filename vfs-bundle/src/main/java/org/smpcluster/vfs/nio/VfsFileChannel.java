@@ -111,44 +111,32 @@ final class VfsFileChannel extends FileChannel {
 
     @Override
     public synchronized int write(ByteBuffer src) throws IOException {
-        open();
-        if (!write) {
-            throw new NonWritableChannelException();
-        }
-        int total = 0;
-        try {
-            while (src.hasRemaining()) {
-                int n = Math.min(src.remaining(), PIECE);
-                long at = client.write(handle, position, MemorySegment.ofBuffer(src), 0, n, append);
-                src.position(src.position() + n);
-                position = at + n;
-                total += n;
-            }
-            if (sync) {
-                client.fsync(handle);
-            }
-        } catch (Failure f) {
-            throw io(f);
-        }
-        return total;
+        int n = src.remaining();
+        position = writeAt(src, position, append);
+        return n;
     }
 
     @Override
     public int write(ByteBuffer src, long at) throws IOException {
+        if (at < 0) {
+            throw new IllegalArgumentException("position=" + at);
+        }
+        int n = src.remaining();
+        writeAt(src, at, false);
+        return n;
+    }
+
+    /** Writes all of {@code src} at {@code at} (or each piece at the end, appending); returns the position after it. */
+    private long writeAt(ByteBuffer src, long at, boolean atEnd) throws IOException {
         open();
         if (!write) {
             throw new NonWritableChannelException();
         }
-        if (at < 0) {
-            throw new IllegalArgumentException("position=" + at);
-        }
-        int total = 0;
         try {
             while (src.hasRemaining()) {
                 int n = Math.min(src.remaining(), PIECE);
-                client.write(handle, at + total, MemorySegment.ofBuffer(src), 0, n, false);
+                at = client.write(handle, at, MemorySegment.ofBuffer(src), 0, n, atEnd) + n;
                 src.position(src.position() + n);
-                total += n;
             }
             if (sync) {
                 client.fsync(handle);
@@ -156,7 +144,7 @@ final class VfsFileChannel extends FileChannel {
         } catch (Failure f) {
             throw io(f);
         }
-        return total;
+        return at;
     }
 
     @Override
