@@ -15,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
-import org.smpcluster.api.vfs.PageCacheStats;
 import org.smpcluster.api.vfs.Vfs;
 import org.smpcluster.vfs.client.VfsClient;
 import org.smpcluster.vfs.server.VfsServer;
@@ -167,17 +166,17 @@ public final class VfsCommands {
 
     @Descriptor("the shared page cache: frames, tokens, counters")
     public String cache() throws IOException {
-        VfsClient.CacheStats s = io(() -> vfs.client().cacheStats());
-        PageCacheStats p = vfs.pageCache();
+        VfsClient.CacheStats s = io(() -> vfs.client().cacheStats()); // one request: the server's counters and this vnode's
+        double[] latency = vfs.client().requestLatency();
         return String.format("page cache: %d frames of %d bytes (%d MiB), %d free, %d dirty%n"
                 + "tokens: %d frames readable, %d writable; %d revoked, %d evictions, %d written back%n"
                 + "files open or cached on the server: %d; requests served %d (%d failed)%n"
-                + "this vnode (%d): %d hits, %d misses, %d drains, %d mappings invalidated%n",
-                p.frames(), p.pageSize(), (long) p.frames() * p.pageSize() >> 20, p.free(), p.dirty(), p.readTokens(),
-                p.writeTokens(), p.revocations(), p.evictions(), p.writebacks(), s.inodes(), s.requests(), s.failures(),
-                vfs.client().vnode(), s.hits(), s.misses(), s.drains(), s.invalidatedMappings())
-                + String.format("this vnode's last requests (medians): %.1f us until the root took them, %.1f us served, %.1f us back%n",
-                        vfs.client().requestLatency()[0], vfs.client().requestLatency()[1], vfs.client().requestLatency()[2])
+                + "this vnode (%d): %d hits, %d misses, %d drains, %d mappings invalidated%n"
+                + "this vnode's last requests (medians): %.1f us until the root took them, %.1f us served, %.1f us back%n",
+                s.frames(), s.pageSize(), (long) s.frames() * s.pageSize() >> 20, s.free(), s.dirty(), s.readTokens(),
+                s.writeTokens(), s.revocations(), s.evictions(), s.writebacks(), s.inodes(), s.requests(), s.failures(),
+                vfs.client().vnode(), s.hits(), s.misses(), s.drains(), s.invalidatedMappings(), latency[0], latency[1],
+                latency[2])
                 + (server == null ? "" : "repository: " + server.repository() + "\n");
     }
 

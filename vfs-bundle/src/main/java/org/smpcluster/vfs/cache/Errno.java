@@ -28,8 +28,7 @@ public enum Errno {
     ESTALE("Stale file handle"),
     EBADF("Bad file descriptor"),
     ENFILE("Too many open files in system"),
-    EBUSY("Device or resource busy"),
-    EFBIG("File too large");
+    EBUSY("Device or resource busy");
 
     private final String text;
 

@@ -122,15 +122,7 @@ final class MappingImpl implements FileMapping {
 
     @Override
     public void get(long position, byte[] into, int at, int count) {
-        check(position, count);
-        for (int done = 0; done < count; ) {
-            long p = position + done;
-            int page = (int) (p >>> CacheLayout.PAGE_SHIFT);
-            int within = (int) (p & (CacheLayout.PAGE - 1));
-            int chunk = Math.min(count - done, CacheLayout.PAGE - within);
-            MemorySegment.copy(page(page), VfsClient.BYTE, within, into, at + done, chunk);
-            done += chunk;
-        }
+        copy(position, into, at, count, false);
     }
 
     @Override
@@ -138,16 +130,25 @@ final class MappingImpl implements FileMapping {
         if (!writable) {
             throw new UnsupportedOperationException("the mapping of " + file + " is read-only");
         }
+        copy(position, from, at, count, true);
+        client.cache().touch(slot, System.currentTimeMillis());
+    }
+
+    /** Copies between {@code array} and the mapped pages, a page's piece at a time. */
+    private void copy(long position, byte[] array, int at, int count, boolean toPages) {
         check(position, count);
         for (int done = 0; done < count; ) {
             long p = position + done;
-            int page = (int) (p >>> CacheLayout.PAGE_SHIFT);
+            MemorySegment page = page((int) (p >>> CacheLayout.PAGE_SHIFT));
             int within = (int) (p & (CacheLayout.PAGE - 1));
             int chunk = Math.min(count - done, CacheLayout.PAGE - within);
-            MemorySegment.copy(from, at + done, page(page), VfsClient.BYTE, within, chunk);
+            if (toPages) {
+                MemorySegment.copy(array, at + done, page, VfsClient.BYTE, within, chunk);
+            } else {
+                MemorySegment.copy(page, VfsClient.BYTE, within, array, at + done, chunk);
+            }
             done += chunk;
         }
-        client.cache().touch(slot, System.currentTimeMillis());
     }
 
     private void check(long position, int count) {

@@ -371,10 +371,6 @@ public final class VfsClient implements AutoCloseable {
             return inode.id;
         }
 
-        public boolean isOpen() {
-            return open;
-        }
-
         void check() throws Failure {
             if (!open) {
                 throw Errno.EBADF.fail(path + " is closed");
@@ -390,10 +386,6 @@ public final class VfsClient implements AutoCloseable {
         public long size() throws Failure {
             check();
             return cache.size(inode.slot);
-        }
-
-        public long mtime() {
-            return cache.mtime(inode.slot);
         }
 
         @Override

@@ -238,10 +238,6 @@ public final class VfsServer implements AutoCloseable {
         return r;
     }
 
-    public CacheLayout cache() {
-        return cache;
-    }
-
     /** The root's handler of {@link #VECTOR}: requests or acknowledgements are waiting. */
     public void interrupt() {
         LockSupport.unpark(dispatcher);
