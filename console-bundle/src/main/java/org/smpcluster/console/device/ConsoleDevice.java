@@ -57,6 +57,8 @@ public final class ConsoleDevice {
     private final Thread shell;
     private volatile boolean running = true;
     private volatile boolean busy;
+    /** A signal came while the command ran. */
+    private volatile boolean interrupted;
     private volatile CommandSession session;
     private boolean cancelled;
 
@@ -111,6 +113,7 @@ public final class ConsoleDevice {
     /** ^C, ^\ or ^Z: the command running in the shell is interrupted. */
     private void signal(int signal) {
         if (busy) {
+            interrupted = true;
             CommandSession s = session;
             org.apache.felix.service.command.Job job = s == null ? null : s.foregroundJob();
             if (job != null) {
@@ -141,11 +144,15 @@ public final class ConsoleDevice {
                 if (line.isBlank()) {
                     continue;
                 }
+                interrupted = false;
                 busy = true;
                 try {
                     Object result = session.execute(line);
                     if (result != null) {
                         out.println(session.format(result, Converter.INSPECT));
+                    } else if (interrupted) {
+                        // a ^C that came before the command reached its first wait: Gogo ends the job quietly
+                        out.println("interrupted");
                     }
                 } catch (InterruptedException e) {
                     out.println("interrupted");
