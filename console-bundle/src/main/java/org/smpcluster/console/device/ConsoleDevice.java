@@ -59,6 +59,8 @@ public final class ConsoleDevice {
     private volatile boolean busy;
     /** A signal came while the command ran. */
     private volatile boolean interrupted;
+    /** A signal for the input thread to deliver (see {@link #interruptCommand()}). */
+    private volatile boolean signalled;
     private volatile CommandSession session;
     private boolean cancelled;
 
@@ -97,6 +99,10 @@ public final class ConsoleDevice {
                 flushScreen();
                 notifyAll();
             }
+            if (signalled) {
+                signalled = false;
+                interruptCommand(); // outside the monitor: it may wait for the command's job
+            }
         }
     }
 
@@ -114,15 +120,33 @@ public final class ConsoleDevice {
     private void signal(int signal) {
         if (busy) {
             interrupted = true;
-            CommandSession s = session;
-            org.apache.felix.service.command.Job job = s == null ? null : s.foregroundJob();
-            if (job != null) {
-                job.interrupt(); // Gogo's own way: the job ends, and its session is free again
-            } else {
-                shell.interrupt();
-            }
+            signalled = true; // delivered by the input thread once the keys are taken in
         } else {
             cancelled = true; // at the prompt: a fresh line and prompt, as a shell does
+        }
+    }
+
+    /**
+     * Interrupts the command running in the shell. A ^C typed right after Enter can come before
+     * Gogo has made the command its foreground job: wait for the job a little, then interrupt it
+     * Gogo's own way, so the job ends and the session is free again.
+     */
+    private void interruptCommand() {
+        CommandSession s = session;
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (busy && s != null) {
+            org.apache.felix.service.command.Job job = s.foregroundJob();
+            if (job != null) {
+                job.interrupt();
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                break;
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+        if (busy) {
+            shell.interrupt();
         }
     }
 
