@@ -243,6 +243,32 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         portals.raise(ROOT, Portals.VECTOR_VNODE);
     }
 
+    /** The exit status of a vnode that panicked (EX_SOFTWARE). */
+    public static final int PANIC_STATUS = 70;
+
+    @Override
+    public Thread kernelThread(String name, Runnable body) {
+        return Thread.ofPlatform().daemon().name(name).unstarted(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                if (!closing) {
+                    panic("kernel thread '" + name + "' died", t);
+                }
+                throw t;
+            }
+        });
+    }
+
+    @Override
+    public void panic(String reason, Throwable cause) {
+        // Straight to stderr (the vnode's log) and out: with the heap exhausted, or a kernel
+        // thread gone, nothing else in this JVM can be trusted to run, shutdown hooks included.
+        System.err.println("vnode " + config.vnode() + ": panic: " + reason
+                + (cause == null ? "" : " (" + cause + ")"));
+        Runtime.getRuntime().halt(PANIC_STATUS);
+    }
+
     @Override
     public String clusterName() {
         return config.cluster();

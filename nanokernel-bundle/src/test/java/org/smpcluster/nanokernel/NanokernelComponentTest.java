@@ -73,6 +73,16 @@ class NanokernelComponentTest {
             public List<org.smpcluster.api.nanokernel.VnodeState> vnodes() {
                 return List.of();
             }
+
+            @Override
+            public Thread kernelThread(String name, Runnable body) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void panic(String reason, Throwable cause) {
+                throw new UnsupportedOperationException();
+            }
         };
         var status = new NanokernelComponent(vnode).status();
 

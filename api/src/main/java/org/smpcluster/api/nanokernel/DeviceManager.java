@@ -38,6 +38,21 @@ public interface DeviceManager {
      */
     void move(String address, int vnode);
 
+    /**
+     * Root: takes a device back from its owner (hot-unplug, acknowledged), leaving it unassigned;
+     * a device nobody owns is left as it is.
+     *
+     * @throws IllegalArgumentException for an address that is not in the table
+     */
+    void unassign(String address);
+
+    /**
+     * Root: the devices the nanokernel took back from {@code vnode} when it last died or left
+     * and that nobody has been given since, in address order: what a restart of that vnode
+     * boots with, so that a device moved to it stays with it and one moved away stays away.
+     */
+    List<String> reclaimed(int vnode);
+
     /** Raises the device's interrupt vector on the vnode that owns it. */
     void raise(String address);
 }

@@ -35,4 +35,21 @@ public interface Nanokernel {
 
     /** The vnode table: every vnode id's entry, in id order. */
     java.util.List<VnodeState> vnodes();
+
+    /**
+     * A kernel thread of this vnode, not started: a platform daemon thread named {@code name}
+     * that runs {@code body}. A kernel thread is part of the vnode: when its body ends with an
+     * exception or error (an {@link OutOfMemoryError}, say) while the vnode is not shutting
+     * down, the vnode panics, so that a vnode never lives on with its interrupt, receive or
+     * timer threads dead. Drivers start their long-running threads here.
+     */
+    Thread kernelThread(String name, Runnable body);
+
+    /**
+     * Ends this vnode's process at once, with one log line naming {@code reason} (and
+     * {@code cause}, which may be null): the paper's fault containment takes it from there (the
+     * root reclaims what it held and restarts it as its policy allows). For a state a driver
+     * cannot recover from; never returns.
+     */
+    void panic(String reason, Throwable cause);
 }

@@ -262,6 +262,16 @@ public final class Devices implements DeviceManager {
         portals.raise(d.owner(), d.vector());
     }
 
+    @Override
+    public void unassign(String address) {
+        throw new UnsupportedOperationException("unassign: not yet"); // TODO(nanokernel helper)
+    }
+
+    @Override
+    public List<String> reclaimed(int vnode) {
+        throw new UnsupportedOperationException("reclaimed: not yet"); // TODO(nanokernel helper)
+    }
+
     /** Root: a vnode died; its devices become unassigned. */
     public List<String> reclaim(int dead) {
         return table.reclaim(dead);
