@@ -27,6 +27,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.PhysicalMemory;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.device.Devices;
+import org.smpcluster.nanokernel.mem.ClusterUnavailableException;
 
 /**
  * Boots this vnode's nanokernel when the bundle starts and publishes it: {@link Nanokernel},
@@ -63,12 +64,14 @@ public final class NanokernelService {
     private static final System.Logger LOG = System.getLogger(NanokernelService.class.getName());
 
     private final Kernel kernel;
+    private final AutoCloseable panicHandler;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final ServiceTracker<InterruptHandler, Runnable> handlers;
 
     @Activate
     public NanokernelService(BundleContext context) {
-        kernel = Kernel.boot(config(context));
+        kernel = boot(config(context));
+        panicHandler = kernel.panicOnVirtualMachineError();
         try {
             registrations.add(context.registerService(Nanokernel.class, kernel, identity()));
             registrations.add(context.registerService(BridgeManager.class, kernel.bridges(), identity()));
@@ -102,7 +105,23 @@ public final class NanokernelService {
         } catch (RuntimeException e) {
             unregister();
             kernel.close();
+            closeQuietly(panicHandler);
             throw e;
+        }
+    }
+
+    /**
+     * Boots the kernel; a cluster that cannot be had (its name taken by a running root or by
+     * another user) ends this vnode with that one line. The line goes to stderr, which is the
+     * terminal of whoever started the root: a stack trace from SCR would bury it, and an image
+     * without its nanokernel can do nothing anyway.
+     */
+    private static Kernel boot(Kernel.Config config) {
+        try {
+            return Kernel.boot(config);
+        } catch (ClusterUnavailableException e) {
+            Kernel.halt("smpcluster: vnode " + config.vnode() + " cannot boot: " + e.getMessage(), null);
+            throw e; // not reached: halt does not return
         }
     }
 
@@ -112,6 +131,15 @@ public final class NanokernelService {
         handlers.close();
         unregister();
         kernel.close();
+        closeQuietly(panicHandler);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot restore the uncaught-exception handler", e);
+        }
     }
 
     private void unregister() {
