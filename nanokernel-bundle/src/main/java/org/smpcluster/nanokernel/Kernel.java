@@ -93,6 +93,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final RootWatch rootWatch;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean rootLost;
 
     private Kernel(Config config) {
@@ -412,6 +413,9 @@ public final class Kernel implements Nanokernel, AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // idempotent: the mapping is gone after the first
+        }
         closing = true;
         if (client != null && !rootGone()) {
             try {

@@ -16,8 +16,9 @@ import org.smpcluster.nanokernel.device.Devices;
 import org.smpcluster.nanokernel.layout.Shm;
 
 /**
- * A joining vnode in its own JVM, for the multi-process tests: joins the cluster, plays one
- * scenario, reports on stdout, and leaves when its stdin closes (or is killed).
+ * A vnode in its own JVM, for the multi-process tests: joins the cluster (or, as vnode 0, is
+ * its root), plays one scenario, reports on stdout, and leaves when its stdin closes (or is
+ * killed).
  *
  * <p>Usage: {@code VnodeProcess DIR CLUSTER VNODE SCENARIO [ARGS...]}
  */
@@ -31,9 +32,18 @@ public final class VnodeProcess {
         String cluster = args[1];
         int vnode = Integer.parseInt(args[2]);
         String scenario = args[3];
-        try (Kernel kernel = Kernel.boot(Kernel.Config.joiner(dir, cluster, vnode))) {
+        Kernel.Config config = vnode == Nanokernel.ROOT ? Kernel.Config.root(dir, cluster, 32L << 20)
+                : Kernel.Config.joiner(dir, cluster, vnode);
+        try (Kernel kernel = Kernel.boot(config); AutoCloseable panics = kernel.panicOnVirtualMachineError()) {
             say("joined " + vnode);
             switch (scenario) {
+                case "root" -> say("root up");
+                case "kernel-thread-dies" -> kernel.kernelThread("doomed", () -> {
+                    throw new IllegalStateException("a kernel thread's bug");
+                }).start();
+                case "plain-thread-dies" -> plainThreadDies(args[4]);
+                case "inject" -> say(new NanokernelCommands(kernel).inject(args[4]));
+                case "stuck-irq" -> stuckIrq(kernel, Integer.parseInt(args[4]));
                 case "bridge" -> bridge(kernel);
                 case "wait-portal" -> waitPortal(kernel, Integer.parseInt(args[4]));
                 case "raise" -> raise(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
@@ -46,6 +56,37 @@ public final class VnodeProcess {
             }
             System.in.read(); // until the test closes our stdin
         }
+    }
+
+    /**
+     * A plain (not kernel) thread dies of {@code how}: "overflow" (a StackOverflowError, a
+     * VirtualMachineError: the vnode panics) or "bug" (an IllegalStateException: the vnode
+     * lives on, and says so).
+     */
+    private static void plainThreadDies(String how) throws InterruptedException {
+        Thread t = Thread.ofPlatform().name("plain").start(() -> {
+            if (how.equals("overflow")) {
+                recurse(0);
+            }
+            throw new IllegalStateException("a plain thread's bug");
+        });
+        t.join();
+        say("still alive after the plain thread died");
+    }
+
+    private static long recurse(long depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    /** A handler for {@code vector} that never returns: the interrupt thread is stuck in it. */
+    private static void stuckIrq(Kernel kernel, int vector) {
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, vector, (v, h) -> {
+            say("stuck in the handler");
+            while (true) {
+                java.util.concurrent.locks.LockSupport.park();
+            }
+        });
+        say("ready");
     }
 
     /** Waits for the root's 42 in global bridge "shared", answers 43. */

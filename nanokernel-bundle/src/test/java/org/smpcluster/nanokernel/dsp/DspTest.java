@@ -8,6 +8,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +96,63 @@ class DspTest {
     }
 
     @Test
+    void shouldRecoverFromANegativeHeadWithOneLogLine() {
+        List<LogRecord> logged = capture(DspServer.class);
+        try {
+            DspFaults.garbleRequests(root.physmem().segment(), VNODE); // head=-5, tail=0, every slot garbage
+            root.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+            awaitMalformed(5);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(Message.EPROTO, ask(null).status(), "each garbage slot is refused");
+            }
+            assertEquals(Message.OK, ask(new Message(Message.PING, 0, 31, new byte[0])).status(), "not stuck");
+            assertEquals(0, DspRingDescriptor.tail(requests.segment()) - DspRingDescriptor.head(requests.segment()));
+
+            // Again and again, as a broken vnode would: still one line in the period.
+            for (int round = 0; round < 20; round++) {
+                DspRingDescriptor.head(requests.segment(), Long.MIN_VALUE + round);
+                Message reset = ask(null);
+                assertEquals(Message.EPROTO, reset.status());
+                assertEquals(0, reset.requestId(), "a reset answers no request of the vnode's");
+                assertTrue(reset.text().contains("the ring was reset"), reset.text());
+                assertEquals(Message.OK, ask(new Message(Message.PING, 0, 40 + round, new byte[0])).status());
+            }
+            assertEquals(1, logged.size(), "one log line, not one per message: " + logged.stream()
+                    .map(LogRecord::getMessage).toList());
+            assertTrue(logged.get(0).getMessage().contains("5 malformed messages from vnode " + VNODE),
+                    logged.get(0).getMessage());
+        } finally {
+            release(DspServer.class);
+        }
+    }
+
+    @Test
+    void shouldFailAWaitingCallAtOnceWhenItsAnswersRingIsReset() {
+        // A root that never answers: the client's caller would wait out its 10 s timeout.
+        try (Kernel orphanRoot = Kernel.boot(Kernel.Config.root(dir, "reset", 8L << 20))) {
+            orphanRoot.pipeline().attach(org.smpcluster.api.nanokernel.InterruptPipeline.NANOKERNEL,
+                    Portals.VECTOR_DSP, (v, h) -> false);
+            DspClient client = new DspClient(orphanRoot.physmem().segment(), 6, orphanRoot.portals(),
+                    Duration.ofSeconds(10));
+            Ring answers = new Ring(orphanRoot.physmem().segment(), ControlArea.dspResponses(6));
+            Thread.ofPlatform().start(() -> {
+                // Garbage in the answers ring once the call waits, then the client drains it.
+                while (new Ring(orphanRoot.physmem().segment(), ControlArea.dspRequests(6)).isEmpty()) {
+                    Thread.onSpinWait();
+                }
+                DspRingDescriptor.tail(answers.segment(), 1_000);
+                client.drain();
+            });
+            long start = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> client.call(Message.PING, new byte[0]));
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed at once, not at the timeout");
+            assertTrue(e.getMessage().contains("the answer was lost: ring counters head=0 tail=1000"), e.getMessage());
+            assertTrue(answers.isEmpty(), "the client reset the ring it consumes");
+        }
+    }
+
+    @Test
     void shouldRefuseAPayloadThatDoesNotFitASlot() {
         assertThrows(IllegalArgumentException.class,
                 () -> requests.offer(new Message(Message.PING, 0, 1, new byte[DspRingDescriptor.MAX_PAYLOAD + 1])));
@@ -126,6 +187,33 @@ class DspTest {
             Thread.onSpinWait();
         }
         throw new AssertionError("no answer from the root within 5 s");
+    }
+
+    private static List<LogRecord> capture(Class<?> source) {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Logger logger = Logger.getLogger(source.getName());
+        logger.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        return records;
+    }
+
+    private static void release(Class<?> source) {
+        Logger logger = Logger.getLogger(source.getName());
+        for (Handler h : logger.getHandlers()) {
+            logger.removeHandler(h);
+        }
     }
 
     private void awaitMalformed(long count) {
