@@ -192,7 +192,7 @@ public final class DspClient {
             if (response == null) {
                 break;
             }
-            if (response.requestId() == 0 && response.status() == Message.EPROTO) {
+            if (response.requestId() == 0 && response.status() == Message.ECONNRESET) {
                 // The root reset our request ring (its counters were garbage): what we asked is lost.
                 stale.incrementAndGet();
                 failWaiting(new IllegalStateException("vnode " + vnode + ": the request was lost: the root says "

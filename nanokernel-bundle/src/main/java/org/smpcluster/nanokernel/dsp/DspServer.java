@@ -103,8 +103,10 @@ public final class DspServer {
                     if (malformedHere++ == 0) {
                         first = e.getMessage();
                     }
-                    // Tell the vnode (request id 0 when the ring was reset: whatever it waits for is lost).
-                    respond(vnode, new Message(0, 0, e.requestId, new byte[0]).error(Message.EPROTO, e.getMessage()));
+                    // Tell the vnode: this request is refused, or (a reset, request id 0) everything
+                    // it waits for is lost.
+                    respond(vnode, new Message(0, 0, e.requestId, new byte[0]).error(
+                            e instanceof Ring.CorruptRing ? Message.ECONNRESET : Message.EPROTO, e.getMessage()));
                     continue;
                 }
                 if (request == null) {
