@@ -93,6 +93,9 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final RootWatch rootWatch;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** Interrupt thread only (written); read by commands. */
+    private long lastBeat;
+    private volatile long longestBeatGap;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean rootLost;
 
@@ -197,6 +200,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     /** Interrupt thread (and boot): this vnode is alive; on a joiner, is its root? */
     private void heartbeat() {
         long now = System.nanoTime();
+        if (lastBeat != 0 && now - lastBeat > longestBeatGap) {
+            longestBeatGap = now - lastBeat; // GC pauses and late wake-ups: the watchdog's margin
+        }
+        lastBeat = now;
         VnodeTableDescriptor.heartbeat(physmem.segment(), config.vnode(), now);
         if (config.vnode() == ROOT) {
             HeaderDescriptor.rootHeartbeat(physmem.segment(), now);
@@ -211,6 +218,15 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 client.rootGone(gone);
             }
         }
+    }
+
+    /**
+     * The longest time between two of this vnode's heartbeats so far (the period, plus what a
+     * GC pause or a late wake-up of the interrupt thread added): what the root's hang timeout
+     * must leave room for.
+     */
+    public long longestHeartbeatGapNanos() {
+        return longestBeatGap;
     }
 
     /** A joiner whose root is gone (its process exited or its heartbeat stopped); false on the root. */

@@ -162,6 +162,9 @@ public final class NanokernelCommands {
                     region == 0 ? "-" : String.format("0x%x", VnodeTableDescriptor.regionOffset(physmem, v)),
                     region == 0 ? "-" : size(region), Instant.ofEpochMilli(VnodeTableDescriptor.joined(physmem, v))));
         }
+        out.append(String.format("(heartbeat every %d ms, from each vnode's interrupt thread; the longest gap on this "
+                + "vnode so far: %.1f ms)%n", Kernel.HEARTBEAT_NANOS / 1_000_000,
+                kernel.longestHeartbeatGapNanos() / 1e6));
         return out.toString();
     }
 

@@ -60,7 +60,8 @@ class NanokernelCommandsTest {
             MemorySegment physmem = root.physmem().segment();
             root.devices().add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
             root.devices().add("0000:00:05.0", "net", "port", "tcp:8080");
-            root.devices().assign("0000:00:05.0", 1); // vnode 1 is not running yet: recorded for its boot
+            root.regions().allocate(1, 1L << 20); // vnode 1 is booting: the device is recorded for its join
+            root.devices().assign("0000:00:05.0", 1);
             // Then vnodes 1 and 2 joined, as far as the table says.
             VnodeTableDescriptor.join(physmem, 1, ProcessHandle.current().pid(), 0, System.currentTimeMillis());
             VnodeTableDescriptor.join(physmem, 2, ProcessHandle.current().pid(), 0, System.currentTimeMillis());

@@ -203,10 +203,17 @@ public final class Devices implements DeviceManager {
         if (to < 0 || to >= Nanokernel.MAX_VNODES) {
             throw new IllegalArgumentException("vnode=" + to + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
         }
-        if (to != Nanokernel.ROOT && VnodeTableDescriptor.state(physmem, to) != VnodeTableDescriptor.State.JOINED) {
+        VnodeTableDescriptor.State state = VnodeTableDescriptor.state(physmem, to);
+        if (to != Nanokernel.ROOT && state == VnodeTableDescriptor.State.BOOTING) {
             // A vnode being booted: it learns its devices when it joins (the bootloader's step 5).
             t.assign(address, to);
             return;
+        }
+        if (to != Nanokernel.ROOT && state != VnodeTableDescriptor.State.JOINED) {
+            t.find(address); // an unknown address is the first thing to hear about
+            throw new IllegalStateException("vnode " + to + " is " + state + ", neither running nor booting: nobody "
+                    + "would plug device " + address + "; assign it to a joined vnode (nk:vnodes) or boot vnode " + to
+                    + " with it (kmb:boot -d " + address + ")");
         }
         CompletableFuture<Void> attached = expect(Message.DEVICE_ATTACHED, address);
         try {
