@@ -115,6 +115,20 @@ class FaultTest {
     }
 
     @Test
+    void shouldServeAVnodeAgainAfterGarbageInItsRing() throws Exception {
+        try (Kernel root = Kernel.boot(Kernel.Config.root(SHM, cluster, 32L << 20))) {
+            for (int round = 0; round < 5; round++) {
+                Vnodes.Child child = vnodes.startWith(List.of("-D" + NanokernelCommands.FAULT_INJECT + "=true"),
+                        1 + round, "inject", "ring");
+                String said = child.expect("vnode " + (1 + round) + "'s DSP request ring garbled", DEADLINE);
+                assertTrue(said.contains("the root answered again after"), said);
+                System.out.println("garbage ring, round " + round + ": " + said);
+            }
+            assertTrue(root.dspServer().malformed() >= 5, "the root counted the garbage");
+        }
+    }
+
+    @Test
     void shouldSkipWhatNeedsTheRootOnceItIsKilled() throws Exception {
         Vnodes.Child rootProcess = vnodes.start(0, "root");
         rootProcess.expect("root up", DEADLINE);
