@@ -115,6 +115,18 @@ class FaultTest {
     }
 
     @Test
+    void shouldKeepBeatingWellWithinTheHangTimeoutWhileTheHeapChurns() throws Exception {
+        try (Kernel root = Kernel.boot(Kernel.Config.root(SHM, cluster, 32L << 20))) {
+            // 12 MiB live in a 64 MiB heap, garbage churned on two threads: GC pauses, not a hang.
+            Vnodes.Child child = vnodes.start(1, "churn", "12", "3");
+            String said = child.expect("longest heartbeat gap", DEADLINE);
+            System.out.println("heap churn: " + said);
+            long gap = Long.parseLong(said.split(" ")[3]);
+            assertTrue(gap < 1000, "a 1 s hang timeout would have killed it: " + said);
+        }
+    }
+
+    @Test
     void shouldServeAVnodeAgainAfterGarbageInItsRing() throws Exception {
         try (Kernel root = Kernel.boot(Kernel.Config.root(SHM, cluster, 32L << 20))) {
             for (int round = 0; round < 5; round++) {

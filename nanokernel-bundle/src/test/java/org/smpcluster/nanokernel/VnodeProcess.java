@@ -44,6 +44,7 @@ public final class VnodeProcess {
                 case "plain-thread-dies" -> plainThreadDies(args[4]);
                 case "inject" -> say(new NanokernelCommands(kernel).inject(args[4]));
                 case "stuck-irq" -> stuckIrq(kernel, Integer.parseInt(args[4]));
+                case "churn" -> churn(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "bridge" -> bridge(kernel);
                 case "wait-portal" -> waitPortal(kernel, Integer.parseInt(args[4]));
                 case "raise" -> raise(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
@@ -76,6 +77,37 @@ public final class VnodeProcess {
 
     private static long recurse(long depth) {
         return recurse(depth + 1) + 1;
+    }
+
+    /**
+     * Keeps {@code tenuredMib} MiB live and churns short-lived garbage on two threads for
+     * {@code seconds}, then says the longest gap between two heartbeats: what GC pauses add to
+     * the heartbeat period under allocation load (a figure for the root's hang timeout).
+     */
+    private static void churn(Kernel kernel, int tenuredMib, int seconds) throws InterruptedException {
+        List<byte[]> tenured = new ArrayList<>();
+        for (int i = 0; i < tenuredMib * 16; i++) {
+            tenured.add(new byte[64 * 1024]);
+        }
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> churners = new ArrayList<>();
+        AtomicLong sink = new AtomicLong();
+        for (int t = 0; t < 2; t++) {
+            churners.add(Thread.ofPlatform().start(() -> {
+                java.util.ArrayDeque<byte[]> young = new java.util.ArrayDeque<>();
+                while (System.nanoTime() < end) {
+                    young.add(new byte[1 + (int) (sink.incrementAndGet() % 8192)]);
+                    if (young.size() > 2000) {
+                        young.poll();
+                    }
+                }
+            }));
+        }
+        for (Thread t : churners) {
+            t.join();
+        }
+        say("longest heartbeat gap " + kernel.longestHeartbeatGapNanos() / 1_000_000 + " ms with " + tenured.size() / 16
+                + " MiB tenured");
     }
 
     /** A handler for {@code vector} that never returns: the interrupt thread is stuck in it. */
