@@ -49,4 +49,28 @@ class DevicesTest {
             assertEquals(List.of(), root.devices().reclaimed(9));
         }
     }
+
+    @Test
+    void shouldUnassignTheRootsOwnDeviceWithItsOwnHotUnplug() {
+        try (Kernel root = Kernel.boot(Kernel.Config.root(dir, "devices3", 16L << 20))) {
+            List<String> unplugged = new java.util.concurrent.CopyOnWriteArrayList<>();
+            root.devices().listen(new Devices.Listener() {
+                @Override
+                public void plugged(DeviceInfo device) {
+                }
+
+                @Override
+                public void unplugged(DeviceInfo device) {
+                    unplugged.add(device.address());
+                }
+            });
+            root.devices().add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
+            root.devices().assign("0000:00:04.0", 0);
+
+            root.devices().unassign("0000:00:04.0");
+
+            assertEquals(List.of("0000:00:04.0"), unplugged);
+            assertEquals(DeviceInfo.UNASSIGNED, root.devices().devices().get(0).owner());
+        }
+    }
 }

@@ -135,8 +135,10 @@ class DspTest {
                     Duration.ofSeconds(10));
             Ring answers = new Ring(orphanRoot.physmem().segment(), ControlArea.dspResponses(6));
             Thread.ofPlatform().start(() -> {
-                // Garbage in the answers ring once the call waits, then the client drains it.
-                while (new Ring(orphanRoot.physmem().segment(), ControlArea.dspRequests(6)).isEmpty()) {
+                // Garbage in the answers ring once the call is sent (the root may have taken it
+                // already: the tail tells), then the client drains it.
+                Ring asked = new Ring(orphanRoot.physmem().segment(), ControlArea.dspRequests(6));
+                while (DspRingDescriptor.tail(asked.segment()) == 0) {
                     Thread.onSpinWait();
                 }
                 DspRingDescriptor.tail(answers.segment(), 1_000);
