@@ -93,12 +93,14 @@ class FaultTest {
         try (Kernel root = Kernel.boot(Kernel.Config.root(SHM, cluster, 32L << 20))) {
             Vnodes.Child child = vnodes.start(3, "stuck-irq", Integer.toString(Portals.FIRST_DRIVER_VECTOR));
             child.expect("ready", DEADLINE);
-            assertTrue(age(root, 3) < 500, "a working vnode beats: " + age(root, 3) + " ms");
+            long before = age(root, 3);
+            assertTrue(before < 1000, "a working vnode beats: " + before + " ms");
 
             root.portals().raise(3, Portals.FIRST_DRIVER_VECTOR);
             child.expect("stuck in the handler", DEADLINE);
 
-            await("vnode 3's heartbeat older than 1 s", () -> age(root, 3) > 1000);
+            // Older than any gap a working vnode shows (GC pauses, a loaded machine), and growing.
+            await("vnode 3's heartbeat older than 2 s", () -> age(root, 3) > 2000);
             assertTrue(child.process.isAlive(), "the process lives on; only its heartbeat tells");
         }
     }
@@ -109,7 +111,7 @@ class FaultTest {
             Vnodes.Child child = vnodes.startWith(List.of("-D" + NanokernelCommands.FAULT_INJECT + "=true"), 3,
                     "inject", "hang");
             child.expect("vnode 3: its interrupt thread is stalled", DEADLINE);
-            await("vnode 3's heartbeat older than 1 s", () -> age(root, 3) > 1000);
+            await("vnode 3's heartbeat older than 2 s", () -> age(root, 3) > 2000);
             assertTrue(child.process.isAlive());
         }
     }
