@@ -208,13 +208,27 @@ public final class NanokernelService {
 
     static Kernel.Config config(BundleContext context) {
         String cluster = property(context, CLUSTER, DEFAULT_CLUSTER);
-        int vnode = Integer.parseInt(property(context, VNODE, "0"));
+        int vnode = (int) number(context, VNODE, "0", 0, Nanokernel.MAX_VNODES - 1);
         Path dir = Path.of(property(context, PHYSMEM_DIR, "/dev/shm"));
         Kernel.Config config = vnode == Nanokernel.ROOT
                 ? Kernel.Config.root(dir, cluster, parseSize(property(context, PHYSMEM_SIZE, "256m")))
                 : Kernel.Config.joiner(dir, cluster, vnode);
-        return config.withSpinNanos(Long.parseLong(property(context, SPIN_NANOS, "50000")))
-                .withTimerHz(Integer.parseInt(property(context, TIMER_HZ, "0")));
+        return config.withSpinNanos(number(context, SPIN_NANOS, "50000", 0, Long.MAX_VALUE))
+                .withTimerHz((int) number(context, TIMER_HZ, "0", 0, 1_000_000));
+    }
+
+    /** A whole-number property in {@code min..max}, or an error that names it and says what is allowed. */
+    private static long number(BundleContext context, String key, String otherwise, long min, long max) {
+        String text = property(context, key, otherwise);
+        try {
+            long value = Long.parseLong(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with what is allowed
+        }
+        throw new IllegalArgumentException(key + "=" + text + " is not a whole number in " + min + ".." + max);
     }
 
     private static String property(BundleContext context, String key, String otherwise) {
