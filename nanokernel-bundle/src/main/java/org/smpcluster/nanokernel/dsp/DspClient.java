@@ -72,7 +72,7 @@ public final class DspClient {
      * @throws IllegalStateException when the root did not answer within the timeout
      */
     public Message call(int type, byte[] payload) {
-        checkRoot(type, root == null ? null : root.gone());
+        checkRoot(type, "not sent", root == null ? null : root.gone());
         long id = ids.incrementAndGet();
         Message request = new Message(type, 0, id, payload);
         CompletableFuture<Message> answer = new CompletableFuture<>();
@@ -134,14 +134,15 @@ public final class DspClient {
             try {
                 return answer.get(Math.min(left, ROOT_CHECK_NANOS), TimeUnit.NANOSECONDS);
             } catch (TimeoutException slice) {
-                checkRoot(request.type(), root == null ? null : root.check());
+                checkRoot(request.type(), "not answered", root == null ? null : root.check());
             }
         }
     }
 
-    private void checkRoot(int type, String gone) {
+    private void checkRoot(int type, String what, String gone) {
         if (gone != null) {
-            throw new RootGoneException("vnode " + vnode + ": " + Message.typeName(type) + " not answered: " + gone);
+            throw new RootGoneException("vnode " + vnode + ": " + Message.typeName(type) + " " + what + ": " + gone
+                    + "; nobody serves this vnode any more");
         }
     }
 
