@@ -9,7 +9,7 @@ import org.smpcluster.api.nanokernel.DeviceManager;
 /** The {@code device} Gogo commands: the device table and attribution (adding, moving on the root). */
 public final class DeviceCommands {
 
-    static final String[] FUNCTIONS = {"list", "add", "assign", "move", "raise"};
+    static final String[] FUNCTIONS = {"list", "add", "assign", "move", "unassign", "raise"};
 
     private final DeviceManager devices;
 
@@ -43,6 +43,17 @@ public final class DeviceCommands {
         devices.move(address, vnode);
         return String.format("device %s moved to vnode %d in %.1f ms", address, vnode,
                 (System.nanoTime() - start) / 1e6);
+    }
+
+    @Descriptor("root: take a device back from its owner (hot-unplug, acknowledged); nobody owns it after")
+    public String unassign(@Descriptor("device address, e.g. 0000:00:04.0") String address) {
+        long start = System.nanoTime();
+        int owner = devices.devices().stream().filter(d -> d.address().equals(address)).findFirst()
+                .map(DeviceInfo::owner).orElse(DeviceInfo.UNASSIGNED);
+        devices.unassign(address);
+        return owner == DeviceInfo.UNASSIGNED ? "device " + address + " was unassigned already"
+                : String.format("device %s taken back from vnode %d in %.1f ms; unassigned", address, owner,
+                        (System.nanoTime() - start) / 1e6);
     }
 
     @Descriptor("raise a device's interrupt on the vnode that owns it")

@@ -8,9 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.smpcluster.api.nanokernel.InterruptPipeline;
 import org.smpcluster.api.nanokernel.Nanokernel;
@@ -23,6 +20,7 @@ import org.smpcluster.nanokernel.device.Devices;
 import org.smpcluster.nanokernel.dsp.DspClient;
 import org.smpcluster.nanokernel.dsp.DspServer;
 import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.dsp.RootWatch;
 import org.smpcluster.nanokernel.irq.Pipeline;
 import org.smpcluster.nanokernel.layout.ControlArea;
 import org.smpcluster.nanokernel.layout.HeaderDescriptor;
@@ -74,7 +72,12 @@ public final class Kernel implements Nanokernel, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Kernel.class.getName());
     private static final Duration DSP_TIMEOUT = Duration.ofSeconds(5);
-    private static final long HEARTBEAT_MILLIS = 100;
+    /**
+     * The heartbeat's period. The interrupt thread writes it, so it stops when that thread is
+     * stuck or dead; the root's watchdog takes a vnode whose beat is older than its hang timeout
+     * (1 s) for hung: 20 periods, so a late wake-up or two never counts as a hang.
+     */
+    public static final long HEARTBEAT_NANOS = 50_000_000;
 
     private final Config config;
     private final Physmem physmem;
@@ -87,9 +90,13 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     private final Devices devices;
     private final Regions regions;
     private final InterruptThread irq;
-    private final ScheduledExecutorService ticker;
+    private final RootWatch rootWatch;
     private final Map<Integer, ProcessHandle> members = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** Interrupt thread only (written); read by commands. */
+    private long lastBeat;
+    private volatile long longestBeatGap;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean rootLost;
 
     private Kernel(Config config) {
@@ -108,9 +115,10 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 DeviceTable deviceTable = new DeviceTable(physmem.segment());
                 table = new BridgeTable(physmem.segment(),
                         new RegionAllocator(ControlArea.SIZE, physmem.size(), ControlArea.PAGE_SIZE));
-                bridges = Bridges.root(physmem.segment(), table, portals, DSP_TIMEOUT);
+                bridges = Bridges.root(physmem.segment(), table, portals, DSP_TIMEOUT, this::kernelThread);
                 regions = new Regions(ROOT, physmem.segment(), table);
-                devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT);
+                devices = new Devices(ROOT, physmem.segment(), deviceTable, null, portals, DSP_TIMEOUT,
+                        this::kernelThread);
                 server = new DspServer(physmem.segment(), portals, Map.of(
                         Message.JOIN, this::serveJoin,
                         Message.DEVICE_LIST, devices::serveList,
@@ -125,6 +133,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                         Message.BRIDGE_FROZEN, (v, m) -> bridges.serveFrozen(v, m),
                         Message.PING, (v, m) -> m.payload()));
                 client = null;
+                rootWatch = null;
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_DSP, (v, hits) -> {
                     server.drain();
                     return false;
@@ -132,10 +141,13 @@ public final class Kernel implements Nanokernel, AutoCloseable {
             } else {
                 table = null;
                 server = null;
-                client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT);
-                bridges = Bridges.joiner(config.vnode(), physmem.segment(), client, portals, DSP_TIMEOUT);
+                rootWatch = new RootWatch(physmem.segment(), Physmem.ROOT_HEARTBEAT_STALE.toNanos());
+                client = new DspClient(physmem.segment(), config.vnode(), portals, DSP_TIMEOUT, rootWatch);
+                bridges = Bridges.joiner(config.vnode(), physmem.segment(), client, portals, DSP_TIMEOUT,
+                        this::kernelThread);
                 regions = new Regions(config.vnode(), physmem.segment(), null);
-                devices = new Devices(config.vnode(), physmem.segment(), null, client, portals, DSP_TIMEOUT);
+                devices = new Devices(config.vnode(), physmem.segment(), null, client, portals, DSP_TIMEOUT,
+                        this::kernelThread);
                 pipeline.attach(InterruptPipeline.NANOKERNEL, Portals.VECTOR_HOTPLUG, (v, hits) -> {
                     devices.onHotplug();
                     return false;
@@ -149,19 +161,19 @@ public final class Kernel implements Nanokernel, AutoCloseable {
                 bridges.onRelocate();
                 return false;
             });
-            irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos());
-            started.add(irq::close);
-            irq.start();
-            ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
-                    .name("vnode-" + config.vnode() + "-ticker").unstarted(r));
-            started.add(ticker::shutdownNow);
+            // The heartbeat and the timer come from the interrupt thread, which does the
+            // vnode's work: no ticker that would beat on while the work is stuck or dead.
             heartbeat();
-            ticker.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
-            if (config.timerHz() > 0) {
-                long period = 1_000_000_000L / config.timerHz();
-                ticker.scheduleAtFixedRate(() -> portals.raise(config.vnode(), Portals.VECTOR_TIMER), period, period,
-                        TimeUnit.NANOSECONDS);
-            }
+            irq = new InterruptThread(physmem.segment(), config.vnode(), pipeline::dispatch, config.spinNanos(),
+                    this::heartbeat, HEARTBEAT_NANOS,
+                    config.timerHz() > 0 ? 1_000_000_000L / config.timerHz() : 0, this::kernelThread);
+            started.add(() -> {
+                closing = true; // a boot given up: its threads end on purpose
+                irq.close();
+                devices.close();
+                bridges.close();
+            });
+            irq.start();
             if (root) {
                 VnodeTableDescriptor.join(physmem.segment(), ROOT, ProcessHandle.current().pid(), 0,
                         System.currentTimeMillis());
@@ -185,22 +197,41 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         return new Kernel(config);
     }
 
+    /** Interrupt thread (and boot): this vnode is alive; on a joiner, is its root? */
     private void heartbeat() {
         long now = System.nanoTime();
+        if (lastBeat != 0 && now - lastBeat > longestBeatGap) {
+            longestBeatGap = now - lastBeat; // GC pauses and late wake-ups: the watchdog's margin
+        }
+        lastBeat = now;
         VnodeTableDescriptor.heartbeat(physmem.segment(), config.vnode(), now);
         if (config.vnode() == ROOT) {
             HeaderDescriptor.rootHeartbeat(physmem.segment(), now);
-        } else if (!rootLost && rootStale(now)) {
-            // The root died or hung: nobody will serve this vnode's DSP again. The boot stub,
-            // which watches the root too, ends the vnode's process.
-            rootLost = true;
-            LOG.log(Level.ERROR, "vnode " + config.vnode() + ": the root's heartbeat stopped (pid "
-                    + HeaderDescriptor.rootPid(physmem.segment()) + ")");
+        } else if (!rootLost) {
+            String gone = rootWatch.check();
+            if (gone != null) {
+                // Nobody will serve this vnode's DSP again: its callers fail now, and whatever
+                // would tell the root something (a bridge closed, the vnode leaving) is skipped.
+                // The boot stub, which watches the root too, ends the vnode's process.
+                rootLost = true;
+                LOG.log(Level.ERROR, "vnode " + config.vnode() + ": the root is gone: " + gone);
+                client.rootGone(gone);
+            }
         }
     }
 
-    private boolean rootStale(long now) {
-        return now - HeaderDescriptor.rootHeartbeat(physmem.segment()) > Physmem.ROOT_HEARTBEAT_STALE.toNanos();
+    /**
+     * The longest time between two of this vnode's heartbeats so far (the period, plus what a
+     * GC pause or a late wake-up of the interrupt thread added): what the root's hang timeout
+     * must leave room for.
+     */
+    public long longestHeartbeatGapNanos() {
+        return longestBeatGap;
+    }
+
+    /** A joiner whose root is gone (its process exited or its heartbeat stopped); false on the root. */
+    public boolean rootGone() {
+        return rootWatch != null && (rootLost || rootWatch.check() != null);
     }
 
     /** Root: a vnode joined. Watch its process, so that its death frees what it held at once. */
@@ -262,11 +293,59 @@ public final class Kernel implements Nanokernel, AutoCloseable {
 
     @Override
     public void panic(String reason, Throwable cause) {
-        // Straight to stderr (the vnode's log) and out: with the heap exhausted, or a kernel
-        // thread gone, nothing else in this JVM can be trusted to run, shutdown hooks included.
-        System.err.println("vnode " + config.vnode() + ": panic: " + reason
-                + (cause == null ? "" : " (" + cause + ")"));
-        Runtime.getRuntime().halt(PANIC_STATUS);
+        try {
+            if (config.vnode() == ROOT) {
+                // Halting skips the shutdown hook that removes the file: remove it here.
+                java.nio.file.Files.deleteIfExists(physmem.path());
+            }
+        } catch (Throwable t) {
+            // Best effort on the way down; a new root of the cluster replaces a stale file.
+        }
+        halt("vnode " + config.vnode() + ": panic: " + reason, cause);
+    }
+
+    /**
+     * One line on stderr (the vnode's log, or the terminal of whoever started the root), then
+     * out with {@link #PANIC_STATUS}: with the heap exhausted, or a kernel thread gone, nothing
+     * else in this JVM can be trusted to run, shutdown hooks included.
+     */
+    static void halt(String line, Throwable cause) {
+        try {
+            System.err.println(cause == null ? line : line + " (" + cause + ")");
+            System.err.flush();
+        } catch (Throwable t) {
+            // No memory even for the line: the exit status says it all the same.
+        } finally {
+            Runtime.getRuntime().halt(PANIC_STATUS);
+        }
+    }
+
+    /**
+     * Makes every thread of this JVM that dies of a {@link VirtualMachineError} (out of memory,
+     * stack overflow) panic the vnode: such a thread may have held a lock, or been one of the
+     * vnode's workers, and the vnode would live on as a zombie. Other uncaught exceptions go to
+     * the handler there was before, or are printed as the JVM prints them. Returns how to undo it.
+     */
+    public AutoCloseable panicOnVirtualMachineError() {
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.UncaughtExceptionHandler handler = (thread, e) -> {
+            if (e instanceof VirtualMachineError) {
+                panic("thread '" + thread.getName() + "' died", e);
+            } else if (previous != null) {
+                previous.uncaughtException(thread, e);
+            } else {
+                // What ThreadGroup.uncaughtException prints when there is no default handler
+                // (it cannot be called: it would come back here).
+                System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+                e.printStackTrace(System.err);
+            }
+        };
+        Thread.setDefaultUncaughtExceptionHandler(handler);
+        return () -> {
+            if (Thread.getDefaultUncaughtExceptionHandler() == handler) {
+                Thread.setDefaultUncaughtExceptionHandler(previous);
+            }
+        };
     }
 
     @Override
@@ -331,17 +410,30 @@ public final class Kernel implements Nanokernel, AutoCloseable {
         return irq;
     }
 
+    /** A joiner asks the root for nothing and waits for the answer: the DSP works. */
+    public void ping() {
+        if (client == null) {
+            throw new IllegalStateException("the root does not ping itself over the DSP");
+        }
+        client.call(Message.PING, new byte[0]);
+    }
+
     /** The root's DSP counters; null on other vnodes. */
     public DspServer dspServer() {
         return server;
     }
 
-    /** A joiner leaves the cluster; the root ends it and removes the physmem file. */
+    /**
+     * A joiner leaves the cluster; the root ends it and removes the physmem file. A joiner
+     * whose root is gone skips what needs the root: nobody would answer.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // idempotent: the mapping is gone after the first
+        }
         closing = true;
-        ticker.shutdownNow();
-        if (client != null && !rootLost && !rootStale(System.nanoTime())) {
+        if (client != null && !rootGone()) {
             try {
                 client.call(Message.LEAVE, new byte[0]);
             } catch (RuntimeException e) {

@@ -12,7 +12,10 @@ import org.smpcluster.api.nanokernel.DomainInfo;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.api.nanokernel.VnodeState;
+import org.smpcluster.api.nanokernel.DeviceInfo;
+import org.smpcluster.nanokernel.dsp.DspFaults;
 import org.smpcluster.nanokernel.layout.ControlArea;
+import org.smpcluster.nanokernel.layout.DeviceTableDescriptor;
 import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
 
 /**
@@ -21,7 +24,10 @@ import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
  */
 public final class NanokernelCommands {
 
-    static final String[] FUNCTIONS = {"mem", "bridges", "compact", "devices", "irq", "vnodes", "raise", "trigger"};
+    static final String[] FUNCTIONS = {"mem", "bridges", "compact", "devices", "irq", "vnodes", "raise", "trigger",
+        "inject"};
+    /** The system property that allows {@code nk:inject}; the bootloader passes the root's on to its vnodes. */
+    public static final String FAULT_INJECT = "smpcluster.fault.inject";
 
     private final Kernel kernel;
 
@@ -156,13 +162,113 @@ public final class NanokernelCommands {
                     region == 0 ? "-" : String.format("0x%x", VnodeTableDescriptor.regionOffset(physmem, v)),
                     region == 0 ? "-" : size(region), Instant.ofEpochMilli(VnodeTableDescriptor.joined(physmem, v))));
         }
+        out.append(String.format("(heartbeat every %d ms, from each vnode's interrupt thread; the longest gap on this "
+                + "vnode so far: %.1f ms)%n", Kernel.HEARTBEAT_NANOS / 1_000_000,
+                kernel.longestHeartbeatGapNanos() / 1e6));
         return out.toString();
     }
 
-    @Descriptor("raise an interrupt vector on a vnode through its portal")
-    public String raise(@Descriptor("the target vnode") int vnode, @Descriptor("the vector, 0..63") int vector) {
+    @Descriptor("raise an interrupt vector on a joined vnode through its portal (a device's vector only on its owner)")
+    public String raise(@Descriptor("the target vnode, 0.." + (Nanokernel.MAX_VNODES - 1)) int vnode,
+            @Descriptor("the vector, 0..63; device vectors (32 and up) only on the device's owner") int vector) {
+        if (vnode < 0 || vnode >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + vnode + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
+        }
+        if (vector < 0 || vector >= Portals.VECTORS) {
+            throw new IllegalArgumentException("vector=" + vector + " is outside 0.." + (Portals.VECTORS - 1));
+        }
+        MemorySegment physmem = kernel.physmem().segment();
+        VnodeTableDescriptor.State state = VnodeTableDescriptor.state(physmem, vnode);
+        if (state != VnodeTableDescriptor.State.JOINED) {
+            throw new IllegalArgumentException("vnode " + vnode + " is " + state + ", not joined: nobody takes its "
+                    + "interrupts; nk:vnodes lists the joined ones");
+        }
+        if (vector >= Portals.FIRST_DEVICE_VECTOR) {
+            DeviceTableDescriptor.Entry device = DeviceTableDescriptor.read(physmem, vector - Portals.FIRST_DEVICE_VECTOR);
+            if (device.state() == DeviceTableDescriptor.STATE_FREE) {
+                throw new IllegalArgumentException("vector=" + vector + " is a device vector, and no device has it; "
+                        + "vectors " + Portals.FIRST_DRIVER_VECTOR + ".." + (Portals.FIRST_DEVICE_VECTOR - 1)
+                        + " are free for drivers");
+            }
+            if (device.owner() != vnode) {
+                throw new IllegalArgumentException("vector=" + vector + " is device " + device.address() + "'s, which "
+                        + (device.owner() == DeviceInfo.UNASSIGNED ? "nobody owns" : "vnode " + device.owner() + " owns")
+                        + ", not vnode " + vnode + "; device:raise " + device.address() + " raises it on its owner");
+            }
+        }
         kernel.portals().raise(vnode, vector);
         return "raised vector " + vector + " on vnode " + vnode;
+    }
+
+    @Descriptor("fault injection for tests (needs -D" + FAULT_INJECT + "=true): oom (allocate until out of "
+            + "memory: the vnode panics), hang (stall the interrupt thread: the heartbeat stops), ring [VNODE] "
+            + "(garbage into a vnode's DSP request ring)")
+    public String inject(@Descriptor("oom, hang or ring") String kind) {
+        return inject(kind, kernel.vnodeId());
+    }
+
+    @Descriptor("fault injection for tests (needs -D" + FAULT_INJECT + "=true): ring VNODE garbles that vnode's "
+            + "DSP request ring (a vnode may garble only its own; the root any)")
+    public String inject(@Descriptor("ring") String kind,
+            @Descriptor("whose ring, 1.." + (Nanokernel.MAX_VNODES - 1)) int vnode) {
+        if (!Boolean.parseBoolean(System.getProperty(FAULT_INJECT))) {
+            throw new IllegalStateException("fault injection is off on vnode " + kernel.vnodeId() + "; it is on when "
+                    + "the system property " + FAULT_INJECT + "=true (start the root with SMPCLUSTER_JAVA_OPTS="
+                    + "-D" + FAULT_INJECT + "=true: its vnodes get it too)");
+        }
+        return switch (kind) {
+            case "oom" -> injectOom();
+            case "hang" -> {
+                kernel.interruptThread().injectHang();
+                yield "vnode " + kernel.vnodeId() + ": its interrupt thread is stalled; its heartbeat stops";
+            }
+            case "ring" -> injectRing(vnode);
+            default -> throw new IllegalArgumentException("no fault '" + kind + "'; the faults are oom, hang, ring");
+        };
+    }
+
+    private String injectOom() {
+        Thread hog = kernel.kernelThread("fault-oom", () -> {
+            List<long[]> held = new ArrayList<>();
+            while (true) {
+                held.add(new long[128 * 1024]); // 1 MiB at a time, all kept: the heap runs out
+            }
+        });
+        hog.start();
+        return "vnode " + kernel.vnodeId() + ": a kernel thread allocates until the heap is exhausted; the vnode panics "
+                + "(exit status " + Kernel.PANIC_STATUS + ")";
+    }
+
+    private String injectRing(int vnode) {
+        if (vnode <= Nanokernel.ROOT || vnode >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + vnode + ": only vnodes 1.." + (Nanokernel.MAX_VNODES - 1)
+                    + " have a DSP request ring" + (kernel.isRoot() ? "; on the root, say whose: nk:inject ring 1" : ""));
+        }
+        if (!kernel.isRoot() && vnode != kernel.vnodeId()) {
+            throw new IllegalArgumentException("vnode " + kernel.vnodeId() + " may garble only its own ring, not vnode "
+                    + vnode + "'s (the root may garble any)");
+        }
+        long start = System.nanoTime();
+        DspFaults.garbleRequests(kernel.physmem().segment(), vnode);
+        kernel.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+        if (kernel.isRoot()) {
+            return "vnode " + vnode + "'s DSP request ring garbled (head=-5, every slot scribbled); the root drains it now";
+        }
+        // The root resets the ring, or refuses each garbage slot; a request sent meanwhile may be
+        // lost with it. The first request answered after that shows the ring works again.
+        long deadline = start + 2_000_000_000L;
+        while (true) {
+            try {
+                kernel.ping();
+                return String.format("vnode %d's DSP request ring garbled (head=-5, every slot scribbled); "
+                        + "the root answered again after %.1f ms", vnode, (System.nanoTime() - start) / 1e6);
+            } catch (IllegalStateException lost) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("vnode " + vnode + "'s DSP ring did not recover within 2 s: "
+                            + lost.getMessage(), lost);
+                }
+            }
+        }
     }
 
     @Descriptor("raise a synthetic (software) interrupt on this vnode")

@@ -27,6 +27,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.PhysicalMemory;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.device.Devices;
+import org.smpcluster.nanokernel.mem.ClusterUnavailableException;
 
 /**
  * Boots this vnode's nanokernel when the bundle starts and publishes it: {@link Nanokernel},
@@ -63,12 +64,14 @@ public final class NanokernelService {
     private static final System.Logger LOG = System.getLogger(NanokernelService.class.getName());
 
     private final Kernel kernel;
+    private final AutoCloseable panicHandler;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final ServiceTracker<InterruptHandler, Runnable> handlers;
 
     @Activate
     public NanokernelService(BundleContext context) {
-        kernel = Kernel.boot(config(context));
+        kernel = boot(config(context));
+        panicHandler = kernel.panicOnVirtualMachineError();
         try {
             registrations.add(context.registerService(Nanokernel.class, kernel, identity()));
             registrations.add(context.registerService(BridgeManager.class, kernel.bridges(), identity()));
@@ -102,7 +105,23 @@ public final class NanokernelService {
         } catch (RuntimeException e) {
             unregister();
             kernel.close();
+            closeQuietly(panicHandler);
             throw e;
+        }
+    }
+
+    /**
+     * Boots the kernel; a cluster that cannot be had (its name taken by a running root or by
+     * another user) ends this vnode with that one line. The line goes to stderr, which is the
+     * terminal of whoever started the root: a stack trace from SCR would bury it, and an image
+     * without its nanokernel can do nothing anyway.
+     */
+    private static Kernel boot(Kernel.Config config) {
+        try {
+            return Kernel.boot(config);
+        } catch (ClusterUnavailableException e) {
+            Kernel.halt("smpcluster: vnode " + config.vnode() + " cannot boot: " + e.getMessage(), null);
+            throw e; // not reached: halt does not return
         }
     }
 
@@ -112,6 +131,15 @@ public final class NanokernelService {
         handlers.close();
         unregister();
         kernel.close();
+        closeQuietly(panicHandler);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot restore the uncaught-exception handler", e);
+        }
     }
 
     private void unregister() {
@@ -180,13 +208,27 @@ public final class NanokernelService {
 
     static Kernel.Config config(BundleContext context) {
         String cluster = property(context, CLUSTER, DEFAULT_CLUSTER);
-        int vnode = Integer.parseInt(property(context, VNODE, "0"));
+        int vnode = (int) number(context, VNODE, "0", 0, Nanokernel.MAX_VNODES - 1);
         Path dir = Path.of(property(context, PHYSMEM_DIR, "/dev/shm"));
         Kernel.Config config = vnode == Nanokernel.ROOT
                 ? Kernel.Config.root(dir, cluster, parseSize(property(context, PHYSMEM_SIZE, "256m")))
                 : Kernel.Config.joiner(dir, cluster, vnode);
-        return config.withSpinNanos(Long.parseLong(property(context, SPIN_NANOS, "50000")))
-                .withTimerHz(Integer.parseInt(property(context, TIMER_HZ, "0")));
+        return config.withSpinNanos(number(context, SPIN_NANOS, "50000", 0, Long.MAX_VALUE))
+                .withTimerHz((int) number(context, TIMER_HZ, "0", 0, 1_000_000));
+    }
+
+    /** A whole-number property in {@code min..max}, or an error that names it and says what is allowed. */
+    private static long number(BundleContext context, String key, String otherwise, long min, long max) {
+        String text = property(context, key, otherwise);
+        try {
+            long value = Long.parseLong(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with what is allowed
+        }
+        throw new IllegalArgumentException(key + "=" + text + " is not a whole number in " + min + ".." + max);
     }
 
     private static String property(BundleContext context, String key, String otherwise) {

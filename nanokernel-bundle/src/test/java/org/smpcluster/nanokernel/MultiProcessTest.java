@@ -181,6 +181,29 @@ class MultiProcessTest {
     }
 
     @Test
+    void shouldUnassignADeviceWithHotUnplugAndRememberWhatADeadVnodeHeld() throws Exception {
+        root.devices().add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
+        root.devices().add("0000:00:05.0", "net", "port", "tcp:18080");
+        Vnodes.Child one = vnodes.start(1, "devices");
+        one.expect("listening", DEADLINE);
+        root.devices().assign("0000:00:04.0", 1);
+        root.devices().assign("0000:00:05.0", 1);
+        one.expect("plugged 0000:00:04.0", DEADLINE);
+        one.expect("plugged 0000:00:05.0", DEADLINE);
+
+        root.devices().unassign("0000:00:04.0");
+        assertEquals("unplugged 0000:00:04.0", one.expect("unplugged", DEADLINE));
+        assertEquals(-1, root.devices().devices().get(0).owner());
+        assertEquals(List.of(), root.devices().reclaimed(1));
+
+        one.process.destroyForcibly();
+        await("vnode 1 marked failed", () -> VnodeTableDescriptor.state(root.physmem().segment(), 1)
+                == VnodeTableDescriptor.State.FAILED);
+        assertEquals(List.of("0000:00:05.0"), root.devices().reclaimed(1),
+                "what a restart of vnode 1 boots with: what it held when it died, not what was taken from it");
+    }
+
+    @Test
     void shouldGiveADeviceToTheRootAndBack() throws Exception {
         root.devices().add("0000:00:05.0", "net", "port", "tcp:18080");
         Vnodes.Child one = vnodes.start(1, "devices");

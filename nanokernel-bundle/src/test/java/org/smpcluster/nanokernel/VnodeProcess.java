@@ -16,8 +16,9 @@ import org.smpcluster.nanokernel.device.Devices;
 import org.smpcluster.nanokernel.layout.Shm;
 
 /**
- * A joining vnode in its own JVM, for the multi-process tests: joins the cluster, plays one
- * scenario, reports on stdout, and leaves when its stdin closes (or is killed).
+ * A vnode in its own JVM, for the multi-process tests: joins the cluster (or, as vnode 0, is
+ * its root), plays one scenario, reports on stdout, and leaves when its stdin closes (or is
+ * killed).
  *
  * <p>Usage: {@code VnodeProcess DIR CLUSTER VNODE SCENARIO [ARGS...]}
  */
@@ -31,9 +32,19 @@ public final class VnodeProcess {
         String cluster = args[1];
         int vnode = Integer.parseInt(args[2]);
         String scenario = args[3];
-        try (Kernel kernel = Kernel.boot(Kernel.Config.joiner(dir, cluster, vnode))) {
+        Kernel.Config config = vnode == Nanokernel.ROOT ? Kernel.Config.root(dir, cluster, 32L << 20)
+                : Kernel.Config.joiner(dir, cluster, vnode);
+        try (Kernel kernel = Kernel.boot(config); AutoCloseable panics = kernel.panicOnVirtualMachineError()) {
             say("joined " + vnode);
             switch (scenario) {
+                case "root" -> say("root up");
+                case "kernel-thread-dies" -> kernel.kernelThread("doomed", () -> {
+                    throw new IllegalStateException("a kernel thread's bug");
+                }).start();
+                case "plain-thread-dies" -> plainThreadDies(args[4]);
+                case "inject" -> say(new NanokernelCommands(kernel).inject(args[4]));
+                case "stuck-irq" -> stuckIrq(kernel, Integer.parseInt(args[4]));
+                case "churn" -> churn(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "bridge" -> bridge(kernel);
                 case "wait-portal" -> waitPortal(kernel, Integer.parseInt(args[4]));
                 case "raise" -> raise(kernel, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
@@ -46,6 +57,68 @@ public final class VnodeProcess {
             }
             System.in.read(); // until the test closes our stdin
         }
+    }
+
+    /**
+     * A plain (not kernel) thread dies of {@code how}: "overflow" (a StackOverflowError, a
+     * VirtualMachineError: the vnode panics) or "bug" (an IllegalStateException: the vnode
+     * lives on, and says so).
+     */
+    private static void plainThreadDies(String how) throws InterruptedException {
+        Thread t = Thread.ofPlatform().name("plain").start(() -> {
+            if (how.equals("overflow")) {
+                recurse(0);
+            }
+            throw new IllegalStateException("a plain thread's bug");
+        });
+        t.join();
+        say("still alive after the plain thread died");
+    }
+
+    private static long recurse(long depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    /**
+     * Keeps {@code tenuredMib} MiB live and churns short-lived garbage on two threads for
+     * {@code seconds}, then says the longest gap between two heartbeats: what GC pauses add to
+     * the heartbeat period under allocation load (a figure for the root's hang timeout).
+     */
+    private static void churn(Kernel kernel, int tenuredMib, int seconds) throws InterruptedException {
+        List<byte[]> tenured = new ArrayList<>();
+        for (int i = 0; i < tenuredMib * 16; i++) {
+            tenured.add(new byte[64 * 1024]);
+        }
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> churners = new ArrayList<>();
+        AtomicLong sink = new AtomicLong();
+        for (int t = 0; t < 2; t++) {
+            churners.add(Thread.ofPlatform().start(() -> {
+                java.util.ArrayDeque<byte[]> young = new java.util.ArrayDeque<>();
+                while (System.nanoTime() < end) {
+                    young.add(new byte[1 + (int) (sink.incrementAndGet() % 8192)]);
+                    if (young.size() > 2000) {
+                        young.poll();
+                    }
+                }
+            }));
+        }
+        for (Thread t : churners) {
+            t.join();
+        }
+        say("longest heartbeat gap " + kernel.longestHeartbeatGapNanos() / 1_000_000 + " ms with " + tenured.size() / 16
+                + " MiB tenured");
+    }
+
+    /** A handler for {@code vector} that never returns: the interrupt thread is stuck in it. */
+    private static void stuckIrq(Kernel kernel, int vector) {
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, vector, (v, h) -> {
+            say("stuck in the handler");
+            while (true) {
+                java.util.concurrent.locks.LockSupport.park();
+            }
+        });
+        say("ready");
     }
 
     /** Waits for the root's 42 in global bridge "shared", answers 43. */

@@ -27,6 +27,7 @@ final class Vnodes implements AutoCloseable {
         final Process process;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         private final StringBuilder transcript = new StringBuilder();
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
         Child(Process process) {
             this.process = process;
@@ -41,6 +42,8 @@ final class Vnodes implements AutoCloseable {
                     }
                 } catch (IOException e) {
                     // the process went away; expect() reports what it said until then
+                } finally {
+                    ended.countDown();
                 }
             });
         }
@@ -58,6 +61,15 @@ final class Vnodes implements AutoCloseable {
                     return line;
                 }
             }
+        }
+
+        /** Everything it said, once its output has ended (it exited); fails at the deadline. */
+        String transcriptAtEnd(Duration deadline) throws InterruptedException {
+            if (!ended.await(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("vnode process " + process.pid() + " kept its output open for " + deadline
+                        + "; alive=" + process.isAlive() + "; it said:\n" + transcript());
+            }
+            return transcript();
         }
 
         String transcript() {
@@ -85,15 +97,22 @@ final class Vnodes implements AutoCloseable {
     }
 
     Child start(int vnode, String... scenario) {
+        return startWith(List.of(), vnode, scenario);
+    }
+
+    /** Like {@link #start}, with more JVM options ({@code -Dsmpcluster.fault.inject=true}, a heap limit). */
+    Child startWith(List<String> jvmOptions, int vnode, String... scenario) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
-                "-Xmx64m",
+                "-Xmx64m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 VnodeProcess.class.getName(), dir.toString(), cluster, Integer.toString(vnode)));
         command.addAll(List.of(scenario));
         try {
-            Child child = new Child(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            Child child = new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
             children.add(child);
             return child;
         } catch (IOException e) {

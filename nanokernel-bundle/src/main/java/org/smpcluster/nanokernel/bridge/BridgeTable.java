@@ -54,7 +54,7 @@ public final class BridgeTable {
         }
         int free = -1;
         for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
-            Entry e = BridgeDirectoryDescriptor.read(physmem, i);
+            Entry e = entry(i);
             if (e.active() && e.owner() == owner && e.name().equals(name)) {
                 if (size > e.size()) {
                     throw new DspException(Message.EINVAL, "bridge '" + name + "' exists with " + e.size()
@@ -111,7 +111,7 @@ public final class BridgeTable {
 
     /** Vnode {@code requester} drops bridge {@code index}; frees it if it was the last user. */
     public synchronized void close(int requester, int index) {
-        Entry e = BridgeDirectoryDescriptor.read(physmem, index);
+        Entry e = entry(index);
         if (!e.active() || (e.users() & bit(requester)) == 0) {
             throw new DspException(Message.EINVAL, "vnode " + requester + " does not hold bridge #" + index);
         }
@@ -130,7 +130,7 @@ public final class BridgeTable {
     public synchronized List<String> reclaim(int vnode) {
         List<String> freed = new ArrayList<>();
         for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
-            Entry e = BridgeDirectoryDescriptor.read(physmem, i);
+            Entry e = entry(i);
             if (!e.active()) {
                 continue;
             }
@@ -171,7 +171,7 @@ public final class BridgeTable {
      * it, moves its bytes, and unfreezes it at the new place. Null if the hole is gone.
      */
     public synchronized Relocation relocate(Entry frozen) {
-        Entry e = BridgeDirectoryDescriptor.read(physmem, frozen.index());
+        Entry e = entry(frozen.index());
         if (!isStill(frozen, e)) {
             return null; // freed meanwhile (its last user left), perhaps reused: nothing to move
         }
@@ -190,7 +190,7 @@ public final class BridgeTable {
 
     /** Compaction given up for this bridge: unfreezes it where it is. */
     public synchronized void thaw(Entry frozen) {
-        Entry e = BridgeDirectoryDescriptor.read(physmem, frozen.index());
+        Entry e = entry(frozen.index());
         if (isStill(frozen, e)) {
             BridgeDirectoryDescriptor.write(physmem,
                     e.with(e.flags() & ~BridgeDirectoryDescriptor.FLAG_FROZEN, e.offset(), e.users(), e.generation()));
@@ -203,9 +203,28 @@ public final class BridgeTable {
                 && now.name().equals(frozen.name());
     }
 
-    /** The active entries. */
-    public List<Entry> entries() {
-        return active(physmem);
+    /** The active entries, as the root sees them (repairing half-written ones). */
+    public synchronized List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < BridgeDirectoryDescriptor.ENTRIES; i++) {
+            Entry e = entry(i);
+            if (e.active()) {
+                entries.add(e);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Entry {@code index}, read by its only writer under the table's lock: a half-written
+     * entry (a write that never finished) is made readable as it is, once, with a log line.
+     */
+    private Entry entry(int index) {
+        if (BridgeDirectoryDescriptor.repair(physmem, index)) {
+            System.getLogger(BridgeTable.class.getName()).log(System.Logger.Level.WARNING,
+                    "bridge directory entry " + index + " was left half-written; taken as it is now");
+        }
+        return BridgeDirectoryDescriptor.read(physmem, index);
     }
 
     /** The active entries of a directory, read by any vnode. */

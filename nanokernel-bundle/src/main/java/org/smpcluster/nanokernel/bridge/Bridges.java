@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +35,7 @@ import org.smpcluster.api.nanokernel.RelocationListener;
 import org.smpcluster.nanokernel.dsp.DspClient;
 import org.smpcluster.nanokernel.dsp.DspException;
 import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.dsp.RootGoneException;
 import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor;
 import org.smpcluster.nanokernel.layout.BridgeDirectoryDescriptor.Entry;
 
@@ -71,25 +73,27 @@ public final class Bridges implements BridgeManager {
     private final ExecutorService relocations;
 
     /** The root's manager. */
-    public static Bridges root(MemorySegment physmem, BridgeTable table, Portals portals, Duration timeout) {
-        return new Bridges(Nanokernel.ROOT, physmem, table, null, portals, timeout);
+    public static Bridges root(MemorySegment physmem, BridgeTable table, Portals portals, Duration timeout,
+            BiFunction<String, Runnable, Thread> threads) {
+        return new Bridges(Nanokernel.ROOT, physmem, table, null, portals, timeout, threads);
     }
 
     /** A joiner's manager, talking to the root over {@code dsp}. */
-    public static Bridges joiner(int vnode, MemorySegment physmem, DspClient dsp, Portals portals, Duration timeout) {
-        return new Bridges(vnode, physmem, null, dsp, portals, timeout);
+    public static Bridges joiner(int vnode, MemorySegment physmem, DspClient dsp, Portals portals, Duration timeout,
+            BiFunction<String, Runnable, Thread> threads) {
+        return new Bridges(vnode, physmem, null, dsp, portals, timeout, threads);
     }
 
+    /** @param threads makes the relocation thread (a kernel thread: the vnode panics if it dies) */
     private Bridges(int vnode, MemorySegment physmem, BridgeTable table, DspClient dsp, Portals portals,
-            Duration timeout) {
+            Duration timeout, BiFunction<String, Runnable, Thread> threads) {
         this.vnode = vnode;
         this.physmem = physmem;
         this.table = table;
         this.dsp = dsp;
         this.portals = portals;
         this.timeout = timeout;
-        this.relocations = Executors.newSingleThreadExecutor(
-                r -> Thread.ofPlatform().daemon().name("vnode-" + vnode + "-relocate").unstarted(r));
+        this.relocations = Executors.newSingleThreadExecutor(r -> threads.apply("vnode-" + vnode + "-relocate", r));
     }
 
     @Override
@@ -183,8 +187,13 @@ public final class Bridges implements BridgeManager {
             groups.remove(group.index);
             if (table != null) {
                 table.close(vnode, group.index);
-            } else {
-                dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(group.index).array());
+            } else if (!dsp.rootGone()) {
+                try {
+                    dsp.call(Message.BRIDGE_CLOSE, Message.payload(4).putInt(group.index).array());
+                } catch (RootGoneException gone) {
+                    // Nobody to tell: the root that would free the bridge is gone, and the
+                    // cluster's memory with it. The handle is closed all the same.
+                }
             }
         } finally {
             openClose.unlock();
@@ -196,6 +205,9 @@ public final class Bridges implements BridgeManager {
         relocations.execute(() -> {
             try {
                 syncRelocations();
+            } catch (RootGoneException e) {
+                // The vnode is ending with its root: no relocation will be finished.
+                LOG.log(Level.INFO, "vnode " + vnode + ": bridge relocation skipped: " + e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "vnode " + vnode + ": bridge relocation failed", e);
             }
@@ -323,7 +335,7 @@ public final class Bridges implements BridgeManager {
     @Override
     public List<BridgeInfo> bridges() {
         List<BridgeInfo> infos = new ArrayList<>();
-        for (Entry e : BridgeTable.active(physmem)) {
+        for (Entry e : table != null ? table.entries() : BridgeTable.active(physmem)) {
             infos.add(new BridgeInfo(e.name(), e.owner(), e.offset(), e.size(), users(e.users()), e.isTransient()));
         }
         return infos;

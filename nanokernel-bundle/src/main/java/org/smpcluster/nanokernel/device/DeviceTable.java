@@ -34,7 +34,7 @@ public final class DeviceTable {
         fits("backing", backing, DeviceTableDescriptor.BACKING_CAPACITY, false);
         int free = -1;
         for (int i = 0; i < DeviceTableDescriptor.ENTRIES; i++) {
-            Entry e = DeviceTableDescriptor.read(physmem, i);
+            Entry e = entry(i);
             if (e.state() != DeviceTableDescriptor.STATE_FREE && e.address().equals(address)) {
                 throw new IllegalArgumentException("device address " + address + " is taken by '" + e.name() + "'");
             }
@@ -46,7 +46,7 @@ public final class DeviceTable {
             throw new IllegalStateException("the device table is full (" + DeviceTableDescriptor.ENTRIES + " devices)");
         }
         Entry e = new Entry(free, DeviceTableDescriptor.STATE_PRESENT, DeviceInfo.UNASSIGNED, DeviceInfo.UNASSIGNED,
-                address, deviceClass, name, backing == null ? "" : backing);
+                DeviceInfo.UNASSIGNED, address, deviceClass, name, backing == null ? "" : backing);
         DeviceTableDescriptor.write(physmem, e);
         return info(e);
     }
@@ -91,13 +91,17 @@ public final class DeviceTable {
         DeviceTableDescriptor.write(physmem, with(e, DeviceTableDescriptor.STATE_PRESENT, e.owner(), DeviceInfo.UNASSIGNED));
     }
 
-    /** A vnode died: its devices become unassigned. Returns their addresses. */
+    /**
+     * A vnode died or left: its devices become unassigned, remembered as reclaimed from it
+     * (see {@link #reclaimed}). Returns their addresses.
+     */
     public synchronized List<String> reclaim(int vnode) {
         List<String> freed = new ArrayList<>();
         for (Entry e : entries()) {
             if (e.owner() == vnode) {
                 DeviceTableDescriptor.write(physmem,
-                        with(e, DeviceTableDescriptor.STATE_PRESENT, DeviceInfo.UNASSIGNED, DeviceInfo.UNASSIGNED));
+                        with(e, DeviceTableDescriptor.STATE_PRESENT, DeviceInfo.UNASSIGNED, DeviceInfo.UNASSIGNED,
+                                vnode));
                 freed.add(e.address());
             }
         }
@@ -125,10 +129,10 @@ public final class DeviceTable {
                 + entries().stream().map(Entry::address).toList());
     }
 
-    private List<Entry> entries() {
+    private synchronized List<Entry> entries() {
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < DeviceTableDescriptor.ENTRIES; i++) {
-            Entry e = DeviceTableDescriptor.read(physmem, i);
+            Entry e = entry(i);
             if (e.state() != DeviceTableDescriptor.STATE_FREE) {
                 entries.add(e);
             }
@@ -136,12 +140,67 @@ public final class DeviceTable {
         return entries;
     }
 
+    /**
+     * Entry {@code index}, read by its only writer under the table's lock: a half-written
+     * entry (a write that never finished) is made readable as it is, once, with a log line.
+     */
+    private Entry entry(int index) {
+        if (DeviceTableDescriptor.repair(physmem, index)) {
+            System.getLogger(DeviceTable.class.getName()).log(System.Logger.Level.WARNING,
+                    "device table entry " + index + " was left half-written; taken as it is now");
+        }
+        return DeviceTableDescriptor.read(physmem, index);
+    }
+
     static DeviceInfo info(Entry e) {
         return new DeviceInfo(e.address(), e.deviceClass(), e.name(), e.backing(), e.owner(), e.vector());
     }
 
+    /** Starts taking {@code address} back from its owner; returns the owner, or -1 if it had none. */
+    public synchronized int beginUnassign(String address) {
+        Entry e = find(address);
+        if (e.state() == DeviceTableDescriptor.STATE_MOVING) {
+            throw new IllegalStateException("device " + address + " is moving to "
+                    + (e.target() == DeviceInfo.UNASSIGNED ? "nobody (being unassigned)" : "vnode " + e.target())
+                    + "; try again when that is done");
+        }
+        if (e.owner() == DeviceInfo.UNASSIGNED) {
+            // Nobody has it; it is no longer any dead vnode's to boot with either.
+            DeviceTableDescriptor.write(physmem, with(e, DeviceTableDescriptor.STATE_PRESENT, DeviceInfo.UNASSIGNED,
+                    DeviceInfo.UNASSIGNED));
+            return DeviceInfo.UNASSIGNED;
+        }
+        DeviceTableDescriptor.write(physmem, with(e, DeviceTableDescriptor.STATE_MOVING, e.owner(),
+                DeviceInfo.UNASSIGNED));
+        return e.owner();
+    }
+
+    /** The old owner released it (or is gone): nobody owns it now. */
+    public synchronized void finishUnassign(String address) {
+        Entry e = find(address);
+        DeviceTableDescriptor.write(physmem, with(e, DeviceTableDescriptor.STATE_PRESENT, DeviceInfo.UNASSIGNED,
+                DeviceInfo.UNASSIGNED));
+    }
+
+    /**
+     * The devices reclaimed from {@code vnode} at its last death or leave that nobody has been
+     * given since, in address order.
+     */
+    public List<String> reclaimed(int vnode) {
+        return entries().stream()
+                .filter(e -> e.owner() == DeviceInfo.UNASSIGNED && e.state() == DeviceTableDescriptor.STATE_PRESENT
+                        && e.reclaimedFrom() == vnode)
+                .map(Entry::address).sorted().toList();
+    }
+
+    /** {@code e} with new attribution; giving a device to anybody forgets whom it was reclaimed from. */
     private static Entry with(Entry e, int state, int owner, int target) {
-        return new Entry(e.index(), state, owner, target, e.address(), e.deviceClass(), e.name(), e.backing());
+        return with(e, state, owner, target, DeviceInfo.UNASSIGNED);
+    }
+
+    private static Entry with(Entry e, int state, int owner, int target, int reclaimedFrom) {
+        return new Entry(e.index(), state, owner, target, reclaimedFrom, e.address(), e.deviceClass(), e.name(),
+                e.backing());
     }
 
     private static void fits(String what, String value, int capacity, boolean required) {

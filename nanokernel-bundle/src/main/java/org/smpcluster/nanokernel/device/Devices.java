@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 
 import org.smpcluster.api.nanokernel.DeviceInfo;
 import org.smpcluster.api.nanokernel.DeviceManager;
@@ -23,6 +24,7 @@ import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.nanokernel.dsp.DspClient;
 import org.smpcluster.nanokernel.dsp.Message;
+import org.smpcluster.nanokernel.dsp.RootGoneException;
 import org.smpcluster.nanokernel.layout.VnodeTableDescriptor;
 
 /**
@@ -66,16 +68,16 @@ public final class Devices implements DeviceManager {
     private final Map<String, CompletableFuture<Void>> acks = new ConcurrentHashMap<>();
     private Listener listener = NOBODY;
 
+    /** @param threads makes the hot-plug thread (a kernel thread: the vnode panics if it dies) */
     public Devices(int vnode, MemorySegment physmem, DeviceTable table, DspClient dsp, Portals portals,
-            Duration timeout) {
+            Duration timeout, BiFunction<String, Runnable, Thread> threads) {
         this.vnode = vnode;
         this.physmem = physmem;
         this.table = table;
         this.dsp = dsp;
         this.portals = portals;
         this.timeout = timeout;
-        this.hotplug = Executors.newSingleThreadExecutor(
-                r -> Thread.ofPlatform().daemon().name("vnode-" + vnode + "-hotplug").unstarted(r));
+        this.hotplug = Executors.newSingleThreadExecutor(r -> threads.apply("vnode-" + vnode + "-hotplug", r));
     }
 
     /** Sets the listener and tells it of every device plugged already. */
@@ -89,6 +91,9 @@ public final class Devices implements DeviceManager {
         hotplug.execute(() -> {
             try {
                 sync();
+            } catch (RootGoneException e) {
+                // The vnode is ending with its root: nothing to plug or acknowledge any more.
+                LOG.log(Level.INFO, "vnode " + vnode + ": device hot-plug skipped: " + e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "vnode " + vnode + ": device hot-plug failed", e);
             }
@@ -198,10 +203,17 @@ public final class Devices implements DeviceManager {
         if (to < 0 || to >= Nanokernel.MAX_VNODES) {
             throw new IllegalArgumentException("vnode=" + to + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
         }
-        if (to != Nanokernel.ROOT && VnodeTableDescriptor.state(physmem, to) != VnodeTableDescriptor.State.JOINED) {
+        VnodeTableDescriptor.State state = VnodeTableDescriptor.state(physmem, to);
+        if (to != Nanokernel.ROOT && state == VnodeTableDescriptor.State.BOOTING) {
             // A vnode being booted: it learns its devices when it joins (the bootloader's step 5).
             t.assign(address, to);
             return;
+        }
+        if (to != Nanokernel.ROOT && state != VnodeTableDescriptor.State.JOINED) {
+            t.find(address); // an unknown address is the first thing to hear about
+            throw new IllegalStateException("vnode " + to + " is " + state + ", neither running nor booting: nobody "
+                    + "would plug device " + address + "; assign it to a joined vnode (nk:vnodes) or boot vnode " + to
+                    + " with it (kmb:boot -d " + address + ")");
         }
         CompletableFuture<Void> attached = expect(Message.DEVICE_ATTACHED, address);
         try {
@@ -262,14 +274,49 @@ public final class Devices implements DeviceManager {
         portals.raise(d.owner(), d.vector());
     }
 
+    /**
+     * Root: hot-unplug on the owner (acknowledged), then nobody owns it. An owner that is not
+     * running (booting, failed) has nothing plugged to unplug: the device is taken at once.
+     */
     @Override
     public void unassign(String address) {
-        throw new UnsupportedOperationException("unassign: not yet"); // TODO(nanokernel helper)
+        DeviceTable t = rootOnly("unassign a device");
+        t.find(address); // an unknown address is refused before anything changes
+        CompletableFuture<Void> released = expect(Message.DEVICE_RELEASED, address);
+        try {
+            int from = t.beginUnassign(address);
+            if (from == DeviceInfo.UNASSIGNED) {
+                return;
+            }
+            if (from != Nanokernel.ROOT
+                    && VnodeTableDescriptor.state(physmem, from) != VnodeTableDescriptor.State.JOINED) {
+                t.finishUnassign(address);
+                return;
+            }
+            notify(from);
+            try {
+                await(released, "vnode " + from + " did not release device " + address);
+            } catch (IllegalStateException e) {
+                if (t.find(address).owner() == DeviceInfo.UNASSIGNED) {
+                    return; // its owner died meanwhile: the reclaim took it back
+                }
+                t.abortMove(address);
+                notify(from); // it owns it again: let it plug it back if it unplugged it
+                throw e;
+            }
+            t.finishUnassign(address);
+        } finally {
+            acks.remove(key(Message.DEVICE_RELEASED, address));
+        }
     }
 
     @Override
     public List<String> reclaimed(int vnode) {
-        throw new UnsupportedOperationException("reclaimed: not yet"); // TODO(nanokernel helper)
+        DeviceTable t = rootOnly("tell which devices were reclaimed");
+        if (vnode < 0 || vnode >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + vnode + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
+        }
+        return t.reclaimed(vnode);
     }
 
     /** Root: a vnode died; its devices become unassigned. */

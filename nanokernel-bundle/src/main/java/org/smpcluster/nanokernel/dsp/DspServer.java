@@ -27,6 +27,10 @@ public final class DspServer {
     private static final System.Logger LOG = System.getLogger(DspServer.class.getName());
     /** How long the root retries a response into a full ring before dropping it. */
     private static final long RESPONSE_PATIENCE_NANOS = 1_000_000;
+    /** The most requests served from one vnode in one pass before the others get their turn. */
+    private static final int BATCH = 4 * org.smpcluster.nanokernel.layout.DspRingDescriptor.SLOTS;
+    /** How often a vnode's bad traffic may be logged. */
+    private static final long REPORT_PERIOD_NANOS = 10_000_000_000L;
 
     private final Ring[] requests = new Ring[Nanokernel.MAX_VNODES];
     private final Ring[] responses = new Ring[Nanokernel.MAX_VNODES];
@@ -36,6 +40,7 @@ public final class DspServer {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final LogLimiter reports = new LogLimiter(LOG, Nanokernel.MAX_VNODES, REPORT_PERIOD_NANOS);
 
     public DspServer(MemorySegment physmem, Portals portals, Map<Integer, Handler> handlers) {
         this.portals = portals;
@@ -52,37 +57,68 @@ public final class DspServer {
             try {
                 serve(v);
             } catch (RuntimeException e) {
-                // One vnode's trouble must not keep the others waiting.
+                // One vnode's trouble must not keep the others waiting, nor flood the log.
                 malformed.incrementAndGet();
-                LOG.log(Level.ERROR, "DSP: serving vnode " + v + " failed", e);
+                StackTraceElement[] at = e.getStackTrace();
+                reports.log(v, Level.ERROR, "DSP: serving vnode " + v + " failed: " + e
+                        + (at.length > 0 ? " at " + at[0] : ""));
             }
         }
     }
 
-    /** A vnode left or died: what it asked and never had answered is dropped, not run later. */
+    /**
+     * A vnode left or died: what it asked and never had answered is dropped, not run later, and
+     * answers it never took are dropped too, so that its next incarnation starts with empty
+     * rings (garbage counters included). Nobody else writes either ring meanwhile: the vnode is
+     * gone, and this runs on the root's only consumer and producer of its rings.
+     */
     public void discard(int vnode) {
         requests[vnode].skipAll();
+        responses[vnode].skipAll();
     }
 
     private void serve(int vnode) {
-        while (true) {
-            if (!responses[vnode].hasRoom()) {
-                // Answer only what can be answered: the vnode drains its answers and rings again.
-                return;
+        int malformedHere = 0;
+        String first = null;
+        try {
+            for (int served = 0; ; served++) {
+                if (served == BATCH) {
+                    // Fairness: the other vnodes' requests wait no longer than a batch; come back.
+                    portals.raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+                    return;
+                }
+                if (!responses[vnode].hasRoom()) {
+                    // Answer only what can be answered: the vnode drains its answers and rings again.
+                    // Ring it in case it does not know there are answers (a reset lost its interrupt).
+                    if (!requests[vnode].isEmpty()) {
+                        portals.raise(vnode, Portals.VECTOR_DSP);
+                    }
+                    return;
+                }
+                Message request;
+                try {
+                    request = requests[vnode].poll();
+                } catch (Ring.MalformedMessage e) {
+                    malformed.incrementAndGet();
+                    if (malformedHere++ == 0) {
+                        first = e.getMessage();
+                    }
+                    // Tell the vnode: this request is refused, or (a reset, request id 0) everything
+                    // it waits for is lost.
+                    respond(vnode, new Message(0, 0, e.requestId, new byte[0]).error(
+                            e instanceof Ring.CorruptRing ? Message.ECONNRESET : Message.EPROTO, e.getMessage()));
+                    continue;
+                }
+                if (request == null) {
+                    return;
+                }
+                respond(vnode, answer(vnode, request));
             }
-            Message request;
-            try {
-                request = requests[vnode].poll();
-            } catch (Ring.MalformedMessage e) {
-                malformed.incrementAndGet();
-                LOG.log(Level.WARNING, "malformed DSP message from vnode " + vnode + ": " + e.getMessage());
-                respond(vnode, new Message(0, 0, e.requestId, new byte[0]).error(Message.EPROTO, e.getMessage()));
-                continue;
+        } finally {
+            if (malformedHere > 0) {
+                reports.log(vnode, Level.WARNING, "DSP: " + malformedHere + " malformed message"
+                        + (malformedHere == 1 ? "" : "s") + " from vnode " + vnode + " (first: " + first + ")");
             }
-            if (request == null) {
-                return;
-            }
-            respond(vnode, answer(vnode, request));
         }
     }
 

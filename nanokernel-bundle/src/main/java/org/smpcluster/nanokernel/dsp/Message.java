@@ -28,6 +28,8 @@ public record Message(int type, int status, long requestId, byte[] payload) {
     public static final int EACCES = 13;
     public static final int EINVAL = 22;
     public static final int EPROTO = 71;
+    /** The root reset the vnode's request ring (its counters were garbage): what was in it is lost. */
+    public static final int ECONNRESET = 104;
 
     public boolean isResponse() {
         return (type & RESPONSE) != 0;

@@ -12,13 +12,25 @@ import org.smpcluster.nanokernel.layout.DspRingDescriptor;
 final class Ring {
 
     /** What the consumer found in a slot that does not hold a valid message. */
-    static final class MalformedMessage extends RuntimeException {
+    static class MalformedMessage extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final long requestId;
 
         MalformedMessage(String message, long requestId) {
-            super(message);
+            super(message, null, false, false); // a protocol event, not a bug: no stack trace to log
             this.requestId = requestId;
+        }
+    }
+
+    /**
+     * The counters were garbage ({@code tail - head} outside {@code 0..SLOTS}): the consumer has
+     * reset the ring (head = tail), dropping what was in flight, and the ring works again.
+     */
+    static final class CorruptRing extends MalformedMessage {
+        private static final long serialVersionUID = 1L;
+
+        CorruptRing(String message) {
+            super(message, 0);
         }
     }
 
@@ -34,10 +46,10 @@ final class Ring {
             throw new IllegalArgumentException(Message.typeName(m.type()) + " payload of " + m.payload().length
                     + " bytes; at most " + DspRingDescriptor.MAX_PAYLOAD + " fit");
         }
-        long tail = DspRingDescriptor.tail(ring);
-        if (tail - DspRingDescriptor.head(ring) >= DspRingDescriptor.SLOTS) {
+        if (!hasRoom()) {
             return false;
         }
+        long tail = DspRingDescriptor.tail(ring);
         DspRingDescriptor.writeSlot(ring, tail, m.type(), m.status(), m.requestId(), m.payload());
         DspRingDescriptor.tail(ring, tail + 1);
         return true;
@@ -45,7 +57,9 @@ final class Ring {
 
     /**
      * Consumer: takes the next message, or null when there is none. A slot that does not hold
-     * a valid message is consumed and reported as {@link MalformedMessage}.
+     * a valid message is consumed and reported as {@link MalformedMessage}; counters that are
+     * garbage reset the ring and are reported as {@link CorruptRing}. Nothing else is thrown,
+     * whatever the shared memory holds, and every call that finds something makes progress.
      */
     Message poll() {
         long head = DspRingDescriptor.head(ring);
@@ -53,13 +67,14 @@ final class Ring {
         if (head == tail) {
             return null;
         }
-        if (tail - head > DspRingDescriptor.SLOTS || tail < head) {
-            // A producer that wrote garbage into the counters: skip to its tail.
+        long queued = tail - head; // wraps like the counters; garbage gives anything
+        if (queued < 0 || queued > DspRingDescriptor.SLOTS) {
             DspRingDescriptor.head(ring, tail);
-            throw new MalformedMessage("ring counters head=" + head + " tail=" + tail + " are inconsistent", 0);
+            throw new CorruptRing("ring counters head=" + head + " tail=" + tail + " are inconsistent (tail - head="
+                    + queued + ", allowed 0.." + DspRingDescriptor.SLOTS + "); the ring was reset");
         }
-        DspRingDescriptor.RawMessage raw = DspRingDescriptor.readHeader(ring, head);
         try {
+            DspRingDescriptor.RawMessage raw = DspRingDescriptor.readHeader(ring, head);
             if (raw.version() != DspRingDescriptor.VERSION) {
                 throw new MalformedMessage("message version " + raw.version() + ", expected "
                         + DspRingDescriptor.VERSION, raw.requestId());
@@ -75,9 +90,14 @@ final class Ring {
         }
     }
 
-    /** Producer side: whether one more message fits now. */
+    /**
+     * Producer side: whether one more message fits now. Counters that are garbage count as
+     * room: the message written then is dropped when the consumer resets the ring, instead of
+     * the producer waiting for room that never comes.
+     */
     boolean hasRoom() {
-        return DspRingDescriptor.tail(ring) - DspRingDescriptor.head(ring) < DspRingDescriptor.SLOTS;
+        long queued = DspRingDescriptor.tail(ring) - DspRingDescriptor.head(ring);
+        return queued != DspRingDescriptor.SLOTS;
     }
 
     /** Whether a message waits (either side may ask). */
@@ -85,7 +105,11 @@ final class Ring {
         return DspRingDescriptor.tail(ring) == DspRingDescriptor.head(ring);
     }
 
-    /** Consumer side: drops every waiting message. */
+    /**
+     * Drops every waiting message (garbage counters included): the consumer's reset. The
+     * producer may do it too, but only once the consumer is gone for good (its vnode died or
+     * left), as head is the consumer's.
+     */
     void skipAll() {
         DspRingDescriptor.head(ring, DspRingDescriptor.tail(ring));
     }

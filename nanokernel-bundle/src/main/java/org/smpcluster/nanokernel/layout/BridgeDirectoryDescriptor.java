@@ -88,10 +88,15 @@ public final class BridgeDirectoryDescriptor {
         return ControlArea.BRIDGE_DIRECTORY_OFFSET + (long) index * ENTRY_LENGTH;
     }
 
-    /** Reads entry {@code index} consistently (retrying while the root rewrites it). */
+    /**
+     * Reads entry {@code index} consistently (retrying while the root rewrites it).
+     *
+     * @throws IllegalStateException when the entry stays half-written for
+     *         {@link Shm#SEQ_PATIENCE_NANOS} (its writer died in the middle of a write)
+     */
     public static Entry read(MemorySegment physmem, int index) {
         long e = entry(index);
-        return Shm.seqRead(physmem, e + SEQ_OFFSET, () -> new Entry(index,
+        Entry copy = Shm.seqRead(physmem, e + SEQ_OFFSET, Shm.SEQ_PATIENCE_NANOS, () -> new Entry(index,
                 Shm.getIntVolatile(physmem, e + STATE_OFFSET),
                 Shm.getIntVolatile(physmem, e + OWNER_OFFSET),
                 Shm.getIntVolatile(physmem, e + FLAGS_OFFSET),
@@ -100,6 +105,20 @@ public final class BridgeDirectoryDescriptor {
                 Shm.getLongVolatile(physmem, e + USERS_OFFSET),
                 Shm.getIntVolatile(physmem, e + GENERATION_OFFSET),
                 Shm.getString(physmem, e + NAME_OFFSET, NAME_CAPACITY)));
+        if (copy == null) {
+            throw new IllegalStateException("bridge directory entry " + index + " stays half-written (sequence "
+                    + Shm.seq(physmem, e + SEQ_OFFSET) + " odd for " + Shm.SEQ_PATIENCE_NANOS / 1_000_000
+                    + " ms): its writer died in the middle of a write, or the memory is corrupt");
+        }
+        return copy;
+    }
+
+    /**
+     * Root only, under the table's lock (nobody else writes the entry): makes a write that
+     * never finished readable as the entry is now; returns whether it had to.
+     */
+    public static boolean repair(MemorySegment physmem, int index) {
+        return Shm.seqRepair(physmem, entry(index) + SEQ_OFFSET);
     }
 
     /** Root only: writes a whole entry under the sequence lock. */

@@ -8,7 +8,9 @@ import java.lang.foreign.ValueLayout;
  * ring of fixed 256-byte message slots in 4 KiB. The producer writes a slot, then advances
  * {@code tail} with release; the consumer reads {@code tail} with acquire, reads the slot, then
  * advances {@code head} with release, which frees the slot. Head and tail are written by
- * different processes, so they sit two cache lines apart.
+ * different processes, so they sit two cache lines apart. {@code tail - head} is between 0 and
+ * {@code SLOTS}; counters outside that (garbage) make the consumer reset the ring: it sets
+ * {@code head} to {@code tail}, dropping what was in flight.
  *
  * <pre>
  *  offset  size
@@ -55,9 +57,13 @@ public final class DspRingDescriptor {
     private DspRingDescriptor() {
     }
 
-    /** Offset of message {@code position}'s slot from the ring's start. */
+    /**
+     * Offset of message {@code position}'s slot from the ring's start. Any position maps into
+     * the ring, a negative one too (garbage a broken producer wrote into the counters): the
+     * counters are shared memory, and reading them must never index outside it.
+     */
     public static long slot(long position) {
-        return SLOTS_OFFSET + (position % SLOTS) * SLOT_LENGTH;
+        return SLOTS_OFFSET + Math.floorMod(position, SLOTS) * SLOT_LENGTH;
     }
 
     /** A slot's fields as found, before any check. */

@@ -101,12 +101,21 @@ public final class Shm {
         return new String(bytes, 0, length, StandardCharsets.UTF_8);
     }
 
+    /** How long {@link #seqRead} waits for a writer to finish before it gives up. */
+    public static final long SEQ_PATIENCE_NANOS = 500_000_000L;
+    private static final int SEQ_SPINS = 100;
+
     /**
      * Reads a record guarded by the sequence lock at {@code seqOffset}: retries while the
-     * writer holds it (odd) or it moved during the read.
+     * writer holds it (odd) or it moved during the read. A write takes microseconds, but a
+     * writer may die halfway (or the word be garbage) and leave it odd for good: the reader
+     * spins briefly, then parks between looks, and after {@code patienceNanos} returns null,
+     * which the caller turns into an error or a repair. Never busy for long, never forever.
      */
-    public static <T> T seqRead(MemorySegment s, long seqOffset, java.util.function.Supplier<T> read) {
-        while (true) {
+    public static <T> T seqRead(MemorySegment s, long seqOffset, long patienceNanos,
+            java.util.function.Supplier<T> read) {
+        long start = 0;
+        for (int look = 0; ; look++) {
             int before = getIntAcquire(s, seqOffset);
             if ((before & 1) == 0) {
                 T copy = read.get();
@@ -116,13 +125,46 @@ public final class Shm {
                     return copy;
                 }
             }
-            Thread.onSpinWait();
+            if (look < SEQ_SPINS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long now = System.nanoTime();
+            if (start == 0) {
+                start = now;
+            } else if (now - start > patienceNanos) {
+                return null;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
     }
 
-    /** Writes a record guarded by the sequence lock at {@code seqOffset}. Single writer only. */
+    /** The sequence word at {@code seqOffset}, for error messages. */
+    public static int seq(MemorySegment s, long seqOffset) {
+        return getIntAcquire(s, seqOffset);
+    }
+
+    /**
+     * The single writer, holding whatever serializes its writes, reads its own record: nobody
+     * can be writing it, so an odd sequence is a write that never finished (a writer that died
+     * halfway, or garbage). It is made even again, so that the record reads as it is now and
+     * readers elsewhere stop waiting; returns whether it had to.
+     */
+    public static boolean seqRepair(MemorySegment s, long seqOffset) {
+        int seq = getIntAcquire(s, seqOffset);
+        if ((seq & 1) == 0) {
+            return false;
+        }
+        setIntRelease(s, seqOffset, seq + 1);
+        return true;
+    }
+
+    /**
+     * Writes a record guarded by the sequence lock at {@code seqOffset}. Single writer only. An
+     * odd sequence found (a write that never finished) is taken as the next even one.
+     */
     public static void seqWrite(MemorySegment s, long seqOffset, Runnable write) {
-        int seq = getIntVolatile(s, seqOffset);
+        int seq = (getIntVolatile(s, seqOffset) + 1) & ~1;
         setIntVolatile(s, seqOffset, seq + 1);
         // The record's plain stores must not drift ahead of the odd sequence.
         VarHandle.storeStoreFence();

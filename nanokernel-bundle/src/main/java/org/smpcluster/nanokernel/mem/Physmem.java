@@ -5,11 +5,16 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
@@ -29,6 +34,7 @@ public final class Physmem implements AutoCloseable {
     /** A root whose heartbeat is older than this is taken for dead. */
     public static final Duration ROOT_HEARTBEAT_STALE = Duration.ofSeconds(3);
 
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,47}");
 
     private final Path path;
@@ -73,10 +79,11 @@ public final class Physmem implements AutoCloseable {
             throw new IllegalArgumentException("physmem size=" + size + " must be a multiple of "
                     + ControlArea.PAGE_SIZE + " and at least " + minimum);
         }
-        if (Files.exists(path)) {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            refuseForeign(path, cluster);
             String live = liveRoot(path);
             if (live != null) {
-                throw new IllegalStateException("cluster '" + cluster + "' is running: " + live
+                throw new ClusterUnavailableException("cluster '" + cluster + "' is running: " + live
                         + "; stop it or choose another cluster name");
             }
             try {
@@ -86,8 +93,13 @@ public final class Physmem implements AutoCloseable {
             }
         }
         Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        // The owner's alone (0600): the file holds every vnode's memory, page cache and consoles
+        // included. O_EXCL and no link following: whatever appears at the path meanwhile is refused.
+        try (FileChannel channel = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+            // The umask can only take bits away; set it all the same, as the guarantee.
+            Files.setPosixFilePermissions(path, OWNER_ONLY);
             channel.truncate(size);
             // tmpfs files grow sparse; extend to the size so the mapping covers real pages.
             channel.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
@@ -96,6 +108,11 @@ public final class Physmem implements AutoCloseable {
                     ProcessHandle.current().pid(), System.currentTimeMillis(), System.nanoTime());
             HeaderDescriptor.publish(segment);
             return new Physmem(path, arena, segment, true);
+        } catch (FileAlreadyExistsException e) {
+            arena.close();
+            // Another process created it between our look and our create: not ours to delete.
+            throw new ClusterUnavailableException("cluster '" + cluster + "': " + path
+                    + " appeared while this root was creating it; choose another cluster name");
         } catch (IOException e) {
             arena.close();
             deleteQuietly(path);
@@ -146,8 +163,10 @@ public final class Physmem implements AutoCloseable {
         if (size < HeaderDescriptor.LENGTH) {
             return null;
         }
+        refuseForeign(path, cluster); // joining another user's file would hand it this vnode's memory
         Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
             MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             int version = HeaderDescriptor.layoutVersion(segment);
             if (version == 0) {
@@ -190,6 +209,36 @@ public final class Physmem implements AutoCloseable {
                     + HeaderDescriptor.rootPid(segment) + " is dead or hung)";
         }
         return null;
+    }
+
+    /**
+     * Refuses a file at {@code path} that this process's user does not own (a cluster name
+     * squatted by another local user, or a link), in one line that names its owner.
+     */
+    static void refuseForeign(Path path, String cluster) {
+        try {
+            if (Files.isSymbolicLink(path)) {
+                throw new ClusterUnavailableException("cluster '" + cluster + "': " + path
+                        + " is a symbolic link, not a physmem file; remove it or choose another cluster name");
+            }
+            int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int me = myUid();
+            if (owner != me) {
+                String name = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
+                throw new ClusterUnavailableException("cluster '" + cluster + "' is taken by another user: " + path
+                        + " belongs to user '" + name + "' (uid " + owner + "), not to you (uid " + me
+                        + "); choose another cluster name (--cluster NAME) or ask " + name + " to remove it");
+            }
+        } catch (NoSuchFileException gone) {
+            // removed meanwhile: nothing to refuse
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tell who owns " + path, e);
+        }
+    }
+
+    /** This process's (effective) user id: Linux makes /proc/self its owner's. */
+    static int myUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
     /** A description of the live root of an existing file, or null if it has none. */

@@ -49,12 +49,19 @@ public final class Regions implements PhysicalMemory {
         return size == 0 ? null : new Region(owner, VnodeTableDescriptor.regionOffset(physmem, owner), size);
     }
 
-    /** Root: frees vnode {@code owner}'s region, if it has one. */
+    /**
+     * Root: frees vnode {@code owner}'s region, if it has one. A vnode still booting when its
+     * region goes (its boot failed before it joined) is FAILED from then on: left BOOTING, the
+     * table would show a boot in progress, with the pid of an older incarnation, forever.
+     */
     public synchronized void release(int owner) {
         long size = VnodeTableDescriptor.regionSize(physmem, owner);
         if (size != 0 && table != null) {
             table.freeRegion(VnodeTableDescriptor.regionOffset(physmem, owner));
             VnodeTableDescriptor.region(physmem, owner, 0, 0);
+            if (VnodeTableDescriptor.state(physmem, owner) == VnodeTableDescriptor.State.BOOTING) {
+                VnodeTableDescriptor.state(physmem, owner, VnodeTableDescriptor.State.FAILED);
+            }
         }
     }
 

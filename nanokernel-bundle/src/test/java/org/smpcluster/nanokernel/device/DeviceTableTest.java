@@ -85,6 +85,44 @@ class DeviceTableTest {
     }
 
     @Test
+    void shouldRememberWhomADeviceWasReclaimedFromUntilItIsGivenToSomebody() {
+        table.add("0000:00:05.0", "net", "port", "tcp:8080");
+        table.add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
+        table.add("0000:00:06.0", "storage", "disk1", "/srv/disk1");
+        table.assign("0000:00:05.0", 2);
+        table.assign("0000:00:04.0", 2);
+        table.assign("0000:00:06.0", 2);
+
+        // The case: moved away from vnode 2 before it died; that one stays away.
+        table.beginMove("0000:00:06.0", 1);
+        table.finishMove("0000:00:06.0");
+        table.reclaim(2);
+
+        assertEquals(List.of("0000:00:04.0", "0000:00:05.0"), table.reclaimed(2), "in address order");
+        assertEquals(List.of(), table.reclaimed(1));
+
+        table.assign("0000:00:04.0", 3);
+        assertEquals(List.of("0000:00:05.0"), table.reclaimed(2), "given to somebody: no longer vnode 2's");
+
+        assertEquals(DeviceInfo.UNASSIGNED, table.beginUnassign("0000:00:05.0"));
+        assertEquals(List.of(), table.reclaimed(2), "unassigned on purpose: a restart does not take it");
+    }
+
+    @Test
+    void shouldHideADeviceBeingUnassignedFromItsOwnerThenLeaveItUnassigned() {
+        table.add("0000:00:04.0", "storage", "disk0", "/srv/disk0");
+        table.assign("0000:00:04.0", 1);
+
+        assertEquals(1, table.beginUnassign("0000:00:04.0"));
+        assertEquals(List.of(), table.ownedBy(1), "its owner unplugs it");
+        assertThrows(IllegalStateException.class, () -> table.beginMove("0000:00:04.0", 2));
+
+        table.finishUnassign("0000:00:04.0");
+        assertEquals(DeviceInfo.UNASSIGNED, table.all().get(0).owner());
+        assertTrue(table.assign("0000:00:04.0", 2), "free to be given again");
+    }
+
+    @Test
     void shouldRefuseMalformedDevices() {
         assertThrows(IllegalArgumentException.class, () -> table.add("00:04.0", "storage", "d", ""));
         assertThrows(IllegalArgumentException.class, () -> table.add("0000:00:04.0", "", "d", ""));

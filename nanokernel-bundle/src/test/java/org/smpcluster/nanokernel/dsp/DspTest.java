@@ -8,6 +8,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,9 +90,67 @@ class DspTest {
         Shm.setLongRelease(requests.segment(), DspRingDescriptor.TAIL_OFFSET, 1_000_000);
         root.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
         awaitMalformed(1);
-        assertEquals(Message.EPROTO, ask(null).status(), "the vnode is told its ring was garbage");
+        assertEquals(Message.ECONNRESET, ask(null).status(), "the vnode is told its ring was reset");
 
         assertEquals(Message.OK, ask(new Message(Message.PING, 0, 21, new byte[0])).status());
+    }
+
+    @Test
+    void shouldRecoverFromANegativeHeadWithOneLogLine() {
+        List<LogRecord> logged = capture(DspServer.class);
+        try {
+            DspFaults.garbleRequests(root.physmem().segment(), VNODE); // head=-5, tail=0, every slot garbage
+            root.portals().raise(Nanokernel.ROOT, Portals.VECTOR_DSP);
+            awaitMalformed(5);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(Message.EPROTO, ask(null).status(), "each garbage slot is refused");
+            }
+            assertEquals(Message.OK, ask(new Message(Message.PING, 0, 31, new byte[0])).status(), "not stuck");
+            assertEquals(0, DspRingDescriptor.tail(requests.segment()) - DspRingDescriptor.head(requests.segment()));
+
+            // Again and again, as a broken vnode would: still one line in the period.
+            for (int round = 0; round < 20; round++) {
+                DspRingDescriptor.head(requests.segment(), Long.MIN_VALUE + round);
+                Message reset = ask(null);
+                assertEquals(Message.ECONNRESET, reset.status());
+                assertEquals(0, reset.requestId(), "a reset answers no request of the vnode's");
+                assertTrue(reset.text().contains("the ring was reset"), reset.text());
+                assertEquals(Message.OK, ask(new Message(Message.PING, 0, 40 + round, new byte[0])).status());
+            }
+            assertEquals(1, logged.size(), "one log line, not one per message: " + logged.stream()
+                    .map(LogRecord::getMessage).toList());
+            assertTrue(logged.get(0).getMessage().contains("5 malformed messages from vnode " + VNODE),
+                    logged.get(0).getMessage());
+        } finally {
+            release(DspServer.class);
+        }
+    }
+
+    @Test
+    void shouldFailAWaitingCallAtOnceWhenItsAnswersRingIsReset() {
+        // A client no interrupt thread drains: its caller would wait out its 10 s timeout, but for
+        // the one drain below, which finds the answers ring's counters garbage.
+        try (Kernel orphanRoot = Kernel.boot(Kernel.Config.root(dir, "reset", 8L << 20))) {
+            DspClient client = new DspClient(orphanRoot.physmem().segment(), 6, orphanRoot.portals(),
+                    Duration.ofSeconds(10));
+            Ring answers = new Ring(orphanRoot.physmem().segment(), ControlArea.dspResponses(6));
+            Thread.ofPlatform().start(() -> {
+                // Garbage in the answers ring once the call is sent (the root may have taken it
+                // already: the tail tells), then the client drains it.
+                Ring asked = new Ring(orphanRoot.physmem().segment(), ControlArea.dspRequests(6));
+                while (DspRingDescriptor.tail(asked.segment()) == 0) {
+                    Thread.onSpinWait();
+                }
+                DspRingDescriptor.tail(answers.segment(), 1_000);
+                client.drain();
+            });
+            long start = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> client.call(Message.PING, new byte[0]));
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed at once, not at the timeout");
+            assertTrue(e.getMessage().contains("the answer was lost: ring counters head=0 tail=1000"), e.getMessage());
+            assertTrue(DspRingDescriptor.head(answers.segment()) >= 1_000, "the client reset the ring it consumes");
+        }
     }
 
     @Test
@@ -126,6 +188,35 @@ class DspTest {
             Thread.onSpinWait();
         }
         throw new AssertionError("no answer from the root within 5 s");
+    }
+
+    private static List<LogRecord> capture(Class<?> source) {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Logger logger = Logger.getLogger(source.getName());
+        logger.setLevel(java.util.logging.Level.ALL); // whatever another test set it to
+        logger.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        return records;
+    }
+
+    private static void release(Class<?> source) {
+        Logger logger = Logger.getLogger(source.getName());
+        for (Handler h : logger.getHandlers()) {
+            logger.removeHandler(h);
+        }
+        logger.setLevel(null);
     }
 
     private void awaitMalformed(long count) {

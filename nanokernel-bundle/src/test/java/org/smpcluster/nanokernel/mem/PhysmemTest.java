@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,47 @@ class PhysmemTest {
                 assertEquals(HeaderDescriptor.LAYOUT_VERSION, HeaderDescriptor.layoutVersion(again.segment()));
             }
         }
+    }
+
+    @Test
+    void shouldCreateTheFileForItsOwnerAlone() throws Exception {
+        try (Physmem root = Physmem.create(dir, "zeta", SIZE)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.path())));
+        }
+    }
+
+    @Test
+    void shouldRefuseAClusterNameSquattedByAnotherUserInOneLineNamingTheOwner() throws Exception {
+        assumeTrue(Physmem.myUid() == 0, "only root can make a file another user's; this test runs as root in CI");
+        Path squatted = dir.resolve("smpcluster-eta");
+        // Another user's file with a header that passes for a live root's: magic, version, a fresh
+        // heartbeat and this very process's pid.
+        try (Physmem fake = Physmem.create(dir, "eta", SIZE)) {
+            Files.copy(fake.path(), dir.resolve("copy"));
+        }
+        Files.move(dir.resolve("copy"), squatted);
+        Files.setAttribute(squatted, "unix:uid", 65534);
+
+        ClusterUnavailableException e = assertThrows(ClusterUnavailableException.class,
+                () -> Physmem.create(dir, "eta", SIZE));
+        String owner = Files.getOwner(squatted).getName();
+        assertEquals("cluster 'eta' is taken by another user: " + squatted + " belongs to user '" + owner
+                + "' (uid 65534), not to you (uid 0); choose another cluster name (--cluster NAME) or ask " + owner
+                + " to remove it", e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertTrue(Files.exists(squatted), "another user's file is left alone");
+        assertThrows(ClusterUnavailableException.class, () -> Physmem.attach(dir, "eta", Duration.ofMillis(100)),
+                "a joiner does not map another user's file either");
+    }
+
+    @Test
+    void shouldRefuseALinkWhereThePhysmemFileGoes() throws Exception {
+        Path target = Files.createFile(dir.resolve("elsewhere"));
+        Files.createSymbolicLink(dir.resolve("smpcluster-theta"), target);
+        ClusterUnavailableException e = assertThrows(ClusterUnavailableException.class,
+                () -> Physmem.create(dir, "theta", SIZE));
+        assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+        assertEquals(0, Files.size(target), "nothing written through the link");
     }
 
     @Test
