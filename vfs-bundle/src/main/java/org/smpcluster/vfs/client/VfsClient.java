@@ -53,6 +53,8 @@ public final class VfsClient implements AutoCloseable {
     private final MemorySegment cacheMemory;
     private final RpcLayout rpc;
     private final Duration timeout;
+    /** Whether the root (the server's vnode) still lives: a wait for an answer that can never come ends when it does not. */
+    private final java.util.function.BooleanSupplier rootAlive;
 
     private final Semaphore freeCount = new Semaphore(RpcLayout.SLOTS);
     private final ConcurrentLinkedQueue<Integer> freeSlots = new ConcurrentLinkedQueue<>();
@@ -125,14 +127,28 @@ public final class VfsClient implements AutoCloseable {
     /** How many closed files' hints a vnode keeps. */
     static final int KEPT_INODES = 4096;
 
+    /** How often a wait for the server asks whether the root still lives (answers come in microseconds; a dead root is seen this soon). */
+    static final long ROOT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     /**
      * Attaches to the page cache and request rings the root's server formatted (waiting up to
      * {@code timeout} for them) and says hello.
      */
     public VfsClient(int vnode, BridgeManager bridges, VfsServer.Raise raise, Duration timeout) throws Failure {
+        this(vnode, bridges, raise, timeout, VfsServer.Threads.PLATFORM, () -> true);
+    }
+
+    /**
+     * As above, with this vnode's drain thread made by {@code threads} (a kernel thread on a
+     * vnode: it dies with the vnode), and every wait for the server ended as soon as
+     * {@code rootAlive} says the root is gone.
+     */
+    public VfsClient(int vnode, BridgeManager bridges, VfsServer.Raise raise, Duration timeout, VfsServer.Threads threads,
+            java.util.function.BooleanSupplier rootAlive) throws Failure {
         this.vnode = vnode;
         this.raise = raise;
         this.timeout = timeout;
+        this.rootAlive = rootAlive;
         long deadline = System.nanoTime() + timeout.toNanos();
         Bridge c = null;
         Bridge r = null;
@@ -147,6 +163,9 @@ public final class VfsClient implements AutoCloseable {
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     throw Errno.EIO.fail("vnode " + vnode + ": interrupted while waiting for the root's filesystem server");
+                }
+                if (!rootAlive.getAsBoolean()) {
+                    throw Errno.EIO.fail("vnode " + vnode + ": the root is gone; no filesystem server will come up");
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw Errno.EIO.fail("vnode " + vnode + ": the root's filesystem server did not come up in "
@@ -174,7 +193,8 @@ public final class VfsClient implements AutoCloseable {
         }
         this.drained = rpc.drainSeq(vnode);
         rpc.drainAck(vnode, drained);
-        this.drainer = Thread.ofPlatform().daemon().name("vfs-drain-" + vnode).start(this::drainLoop);
+        this.drainer = threads.create("vfs-drain-" + vnode, this::drainLoop);
+        drainer.start();
         this.epoch = cache.epoch();
         call(Op.HELLO, b -> { });
     }
@@ -259,10 +279,17 @@ public final class VfsClient implements AutoCloseable {
         }
         reapPosted();
         try {
+            long nextRootCheck = System.nanoTime() + ROOT_CHECK_NANOS;
             while (!freeCount.tryAcquire(1, TimeUnit.MILLISECONDS)) {
                 reapPosted();
                 if (cache.epoch() == 0) {
                     throw Errno.EIO.fail("the root's filesystem server has stopped");
+                }
+                if (System.nanoTime() - nextRootCheck > 0) {
+                    nextRootCheck = System.nanoTime() + ROOT_CHECK_NANOS;
+                    if (!rootAlive.getAsBoolean()) {
+                        throw rootGone();
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -308,8 +335,16 @@ public final class VfsClient implements AutoCloseable {
             long spinUntil = start + 20_000;
             long yieldUntil = start + 20_000;
             long deadline = start + timeout.toNanos();
+            long nextRootCheck = start + ROOT_CHECK_NANOS;
             while (rpc.stateWord(vnode, slot) != answered) {
                 long now = System.nanoTime();
+                if (now - nextRootCheck > 0) {
+                    nextRootCheck = now + ROOT_CHECK_NANOS;
+                    if (!rootAlive.getAsBoolean()) {
+                        rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
+                        throw rootGone();
+                    }
+                }
                 if (cache.epoch() == 0 || Thread.currentThread().isInterrupted()) {
                     rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
                     throw Errno.EIO.fail(cache.epoch() == 0 ? "the root's filesystem server has stopped"
@@ -344,6 +379,10 @@ public final class VfsClient implements AutoCloseable {
             freeSlots.add(slot);
             freeCount.release();
         }
+    }
+
+    private Failure rootGone() {
+        return Errno.EIO.fail("the root is gone: its filesystem server cannot answer (vnode " + vnode + ")");
     }
 
     // ---- files
@@ -835,11 +874,13 @@ public final class VfsClient implements AutoCloseable {
         for (MappingImpl m : List.copyOf(mappings)) {
             m.close();
         }
-        try {
-            call(Op.BYE, b -> { }, Duration.ofMillis(300));
-        } catch (Failure e) {
-            LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
-        }
+        if (rootAlive.getAsBoolean()) {
+            try {
+                call(Op.BYE, b -> { }, Duration.ofMillis(300));
+            } catch (Failure e) {
+                LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
+            }
+        } // else nobody is there to say goodbye to: the next root formats a new cache
         closed = true;
         LockSupport.unpark(drainer);
         try {
