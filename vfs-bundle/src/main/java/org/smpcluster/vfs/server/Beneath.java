@@ -81,6 +81,11 @@ final class Beneath implements AutoCloseable {
      * @throws Failure EACCES with one line saying what is wrong and what to do
      */
     static Beneath open(Path repository) throws Failure {
+        return open(repository, false);
+    }
+
+    /** As {@link #open(Path)}; with {@code walk}, resolves by the openat walk even where openat2 exists (to test it). */
+    static Beneath open(Path repository, boolean walk) throws Failure {
         String todo = "choose another repository (-Dsmpcluster.vfs.repository=DIR, or a 'device ... storage' line assigned to vnode 0)";
         int flags = Sys.O_PATH | Sys.O_DIRECTORY | Sys.O_NOFOLLOW | Sys.O_CLOEXEC;
         int fd = Sys.open(repository.toString(), flags);
@@ -114,7 +119,7 @@ final class Beneath implements AutoCloseable {
         // probe openat2 once: a kernel before 5.6 answers ENOSYS, some container seccomp filters EPERM
         int probe = Sys.openat2(fd, ".", Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE);
         Sys.close(probe);
-        return new Beneath(repository, fd, probe == -Sys.ENOSYS || probe == -Sys.EPERM);
+        return new Beneath(repository, fd, walk || probe == -Sys.ENOSYS || probe == -Sys.EPERM);
     }
 
     /**

@@ -582,6 +582,8 @@ public final class VfsServer implements AutoCloseable {
                         }
                         size = (Long) a.get("size");
                         mtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
+                        // the data through the very file whose type was just checked, not a path resolved again later
+                        channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
                     } catch (IOException e) {
                         throw failure(e);
                     }
