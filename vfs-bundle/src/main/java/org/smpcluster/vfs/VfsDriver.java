@@ -143,6 +143,12 @@ public final class VfsDriver {
      * (a {@code kill -9} of the root is seen at once, without waiting for its heartbeat to age).
      * Asked only while waiting for the server, at most every few milliseconds.
      */
+    /**
+     * A root whose heartbeat is this old is gone even if its process is still there (a zombie
+     * nobody reaped, or stopped): the boot stub ends the vnode after as long.
+     */
+    static final long ROOT_SILENT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
     static java.util.function.BooleanSupplier rootAlive(Nanokernel nanokernel) {
         if (nanokernel.isRoot()) {
             return () -> true;
@@ -155,7 +161,8 @@ public final class VfsDriver {
             } catch (RuntimeException e) {
                 return false; // the physical memory is gone with the nanokernel
             }
-            if (!org.smpcluster.api.nanokernel.VnodeState.JOINED.equals(root.state()) || root.pid() <= 0) {
+            if (!org.smpcluster.api.nanokernel.VnodeState.JOINED.equals(root.state()) || root.pid() <= 0
+                    || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS) {
                 return false;
             }
             ProcessHandle h = known[0];

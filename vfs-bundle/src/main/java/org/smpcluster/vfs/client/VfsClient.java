@@ -874,7 +874,8 @@ public final class VfsClient implements AutoCloseable {
         for (MappingImpl m : List.copyOf(mappings)) {
             m.close();
         }
-        if (rootAlive.getAsBoolean()) {
+        boolean rootUp = rootAlive.getAsBoolean();
+        if (rootUp) {
             try {
                 call(Op.BYE, b -> { }, Duration.ofMillis(300));
             } catch (Failure e) {
@@ -890,9 +891,20 @@ public final class VfsClient implements AutoCloseable {
         }
         // the server forgets this vnode's tokens at its next HELLO or when the vnode leaves; ack any drain now
         rpc.drainAck(vnode, rpc.drainSeq(vnode));
+        if (!rootUp) {
+            // Closing a bridge tells the root (a DSP call) when it is the last handle; a dead root
+            // never answers, and the mappings end with this vnode's nanokernel anyway.
+            LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + " closed without its root (bridges left to the nanokernel)");
+            return;
+        }
         raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
-        cacheBridge.close();
-        rpcBridge.close();
+        try {
+            cacheBridge.close();
+            rpcBridge.close();
+        } catch (RuntimeException e) {
+            // the root went away during the close: nothing of this vnode's is left to undo
+            LOG.log(Level.INFO, "vfs client of vnode " + vnode + ": the root did not see the bridges closed: " + e.getMessage());
+        }
         LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + " closed");
     }
 
