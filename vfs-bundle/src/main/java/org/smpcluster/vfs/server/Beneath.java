@@ -234,6 +234,73 @@ final class Beneath implements AutoCloseable {
         }
     }
 
+    // ---- operations on a name in a pinned directory (none follows the name if it is a link)
+
+    /** The attributes of {@code name} in the pinned directory {@code dir} (a link's own); {@code rel} names it in errors. */
+    static Sys.Stat lstat(Pin dir, String name, String rel) throws Failure {
+        int[] errno = new int[1];
+        Sys.Stat st = Sys.fstatat(dir.fd, name, Sys.AT_SYMLINK_NOFOLLOW, errno);
+        if (st == null) {
+            throw failure(rel, errno[0]);
+        }
+        return st;
+    }
+
+    /** The attributes of the pinned file itself. */
+    static Sys.Stat stat(Pin p, String rel) throws Failure {
+        int[] errno = new int[1];
+        Sys.Stat st = Sys.fstatat(p.fd, "", Sys.AT_EMPTY_PATH, errno);
+        if (st == null) {
+            throw failure(rel, errno[0]);
+        }
+        return st;
+    }
+
+    /** Whether {@code name} is in the pinned directory (as anything, a link included). */
+    static boolean exists(Pin dir, String name, String rel) throws Failure {
+        int[] errno = new int[1];
+        if (Sys.fstatat(dir.fd, name, Sys.AT_SYMLINK_NOFOLLOW, errno) != null) {
+            return true;
+        }
+        if (errno[0] == Sys.ENOENT) {
+            return false;
+        }
+        throw failure(rel, errno[0]);
+    }
+
+    static void mkdir(Pin dir, String name, int mode, String rel) throws Failure {
+        check(rel, Sys.mkdirat(dir.fd, name, mode & 07777));
+    }
+
+    /** Removes the file, link or empty directory {@code name}. */
+    static void remove(Pin dir, String name, String rel) throws Failure {
+        int r = Sys.unlinkat(dir.fd, name, 0);
+        if (r == -Sys.EISDIR || r == -Sys.EPERM) { // unlink(2) of a directory: EISDIR on Linux (EPERM by POSIX)
+            int d = Sys.unlinkat(dir.fd, name, Sys.AT_REMOVEDIR);
+            r = d == -Sys.ENOTDIR ? r : d;
+        }
+        check(rel, r);
+    }
+
+    static void rename(Pin fromDir, String from, Pin toDir, String to, String rel) throws Failure {
+        check(rel, Sys.renameat(fromDir.fd, from, toDir.fd, to));
+    }
+
+    static void setMtime(Pin dir, String name, long millis, String rel) throws Failure {
+        check(rel, Sys.utimensat(dir.fd, name, millis));
+    }
+
+    private static void check(String rel, int r) throws Failure {
+        if (r < 0) {
+            throw switch (-r) {
+                case Sys.ENOTEMPTY -> Errno.ENOTEMPTY.fail(rel);
+                case Sys.EXDEV -> Errno.EXDEV.fail(rel);
+                case Sys.EINVAL -> Errno.EINVAL.fail(rel);
+                default -> failure(rel, -r);
+            };
+        }
+    }
+
     static Failure failure(String rel, int errno) {
         return switch (errno) {
             case Sys.ENOENT -> Errno.ENOENT.fail(rel);
@@ -244,6 +311,9 @@ final class Beneath implements AutoCloseable {
             case Sys.EEXIST -> Errno.EEXIST.fail(rel);
             case Sys.EISDIR -> Errno.EISDIR.fail(rel);
             case Sys.ENAMETOOLONG -> Errno.ENAMETOOLONG.fail(rel);
+            case Sys.ENOTEMPTY -> Errno.ENOTEMPTY.fail(rel);
+            case 16 -> Errno.EBUSY.fail(rel);
+            case 28 -> Errno.ENOSPC.fail(rel);
             default -> Errno.EIO.fail("'" + rel + "': errno " + errno);
         };
     }

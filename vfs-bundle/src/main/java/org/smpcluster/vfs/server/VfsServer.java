@@ -504,11 +504,12 @@ public final class VfsServer implements AutoCloseable {
     private void export(String name) throws Failure {
         Beneath b = beneath();
         try (Beneath.Pin root = b.dir(".")) {
-            Files.createDirectory(root.child(name), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (FileAlreadyExistsException e) {
+            Beneath.mkdir(root, name, 0700, name);
+        } catch (Failure f) {
+            if (f.errno() != Errno.EEXIST) {
+                throw f;
+            }
             // there already: checked below
-        } catch (IOException e) {
-            throw failure(e);
         }
         try (Beneath.Pin p = b.pin(name)) {
             Beneath.checkOwned("the export '" + name + "' of " + b.dir(), p.path(), "remove it or choose another export");
@@ -572,16 +573,16 @@ public final class VfsServer implements AutoCloseable {
                         if ((flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
                             throw Errno.EEXIST.fail(null);
                         }
-                        Map<String, Object> a = Files.readAttributes(p.path(), "unix:mode,size,lastModifiedTime");
-                        int type = (Integer) a.get("mode") & Sys.S_IFMT;
+                        Sys.Stat a = Beneath.stat(p, path);
+                        int type = a.type();
                         if (type == Sys.S_IFDIR) {
                             throw Errno.EISDIR.fail(null);
                         }
                         if (type != Sys.S_IFREG) {
                             throw Errno.EACCES.fail("not a regular file");
                         }
-                        size = (Long) a.get("size");
-                        mtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
+                        size = a.size();
+                        mtime = a.mtimeMillis();
                         // the data through the very file whose type was just checked, not a path resolved again later
                         channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
                     } catch (IOException e) {
@@ -1040,8 +1041,8 @@ public final class VfsServer implements AutoCloseable {
         }
         long mtime = cache.mtime(inode.slot);
         if (mtime > 0) {
-            try (Beneath.Pin p = beneath().pin(inode.path)) {
-                Files.setLastModifiedTime(p.path(), FileTime.fromMillis(mtime));
+            try (Beneath.Pin parent = beneath().parent(inode.path)) {
+                Beneath.setMtime(parent, Beneath.name(inode.path), mtime, inode.path);
             } catch (Failure f) {
                 throw f.errno().exception(inode.path, null, f.getMessage());
             }
@@ -1068,23 +1069,18 @@ public final class VfsServer implements AutoCloseable {
     // ---- names
 
     private void stat(String path, ByteBuffer out) throws Failure, IOException {
-        Map<String, Object> a;
+        Sys.Stat a;
         try (Beneath.Pin parent = beneath().parent(path)) {
-            // one lstat(2) of the name in its pinned directory: the unix view has the inode number
-            // and mode beside the basic attributes (a link is shown as what it is, not followed)
-            a = Files.readAttributes(parent.child(Beneath.name(path)), "unix:ino,mode,size,lastModifiedTime,lastAccessTime,ctime",
-                    LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            throw failure(e);
+            // one fstatat(2) of the name in its pinned directory (a link is shown as what it is, not followed)
+            a = Beneath.lstat(parent, Beneath.name(path), path);
         }
-        int mode = (Integer) a.get("mode");
-        int type = switch (mode & 0170000) {
-            case 0040000 -> Op.T_DIR;
-            case 0100000 -> Op.T_FILE;
+        int type = switch (a.type()) {
+            case Sys.S_IFDIR -> Op.T_DIR;
+            case Sys.S_IFREG -> Op.T_FILE;
             default -> Op.T_OTHER;
         };
-        long size = (Long) a.get("size");
-        long mtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
+        long size = a.size();
+        long mtime = a.mtimeMillis();
         lock.lock();
         try {
             Inode inode = byPath.get(path);
@@ -1095,53 +1091,49 @@ public final class VfsServer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        out.putInt(type).putLong(size).putLong(mtime).putLong(((FileTime) a.get("lastAccessTime")).toMillis())
-                .putLong(((FileTime) a.get("ctime")).toMillis()).putInt(mode & 0777).putLong((Long) a.get("ino"));
+        out.putInt(type).putLong(size).putLong(mtime).putLong(a.atimeMillis()).putLong(a.ctimeMillis())
+                .putInt(a.mode() & 0777).putLong(a.ino());
     }
 
     private void readdir(String path, int cookie, ByteBuffer out) throws Failure, IOException {
-        List<Path> entries;
         try (Beneath.Pin dir = beneath().pin(path)) {
-            if (!Files.isDirectory(dir.path())) {
+            if (Beneath.stat(dir, path).type() != Sys.S_IFDIR) {
                 throw Errno.ENOTDIR.fail(null);
             }
+            List<String> entries;
             try (Stream<Path> s = Files.list(dir.path())) {
-                entries = s.sorted().toList();
+                entries = s.map(e -> e.getFileName().toString()).sorted().toList();
             }
-            readdir(entries, cookie, out);
-        }
-    }
-
-    private static void readdir(List<Path> entries, int cookie, ByteBuffer out) throws IOException {
-        int countAt = out.position();
-        out.putInt(-1).putInt(0);
-        int n = 0;
-        int i = cookie;
-        for (; i < entries.size(); i++) {
-            Path e = entries.get(i);
-            byte[] name = e.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-            if (out.remaining() < name.length + 3) {
-                break;
+            int countAt = out.position();
+            out.putInt(-1).putInt(0);
+            int n = 0;
+            int i = cookie;
+            for (; i < entries.size(); i++) {
+                String e = entries.get(i);
+                byte[] name = e.getBytes(StandardCharsets.UTF_8);
+                if (out.remaining() < name.length + 3) {
+                    break;
+                }
+                int[] errno = new int[1];
+                Sys.Stat st = Sys.fstatat(dir.fd, e, Sys.AT_SYMLINK_NOFOLLOW, errno); // null: gone since the listing
+                out.put((byte) (st != null && st.type() == Sys.S_IFDIR ? Op.T_DIR : Op.T_FILE));
+                out.putShort((short) name.length).put(name);
+                n++;
             }
-            out.put((byte) (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) ? Op.T_DIR : Op.T_FILE));
-            out.putShort((short) name.length).put(name);
-            n++;
+            out.putInt(countAt, i < entries.size() ? i : -1).putInt(countAt + 4, n);
         }
-        out.putInt(countAt, i < entries.size() ? i : -1).putInt(countAt + 4, n);
     }
 
     private void mkdir(String path, int mode) throws Failure {
         try (Beneath.Pin parent = beneath().parent(path)) {
-            Files.createDirectory(parent.child(Beneath.name(path)), PosixFilePermissions.asFileAttribute(permissions(mode)));
-        } catch (IOException e) {
-            throw failure(e);
+            Beneath.mkdir(parent, Beneath.name(path), mode, path);
         }
     }
 
     private void remove(String path) throws Failure {
         lock.lock();
         try (Beneath.Pin parent = beneath().parent(path)) {
-            Files.delete(parent.child(Beneath.name(path)));
+            Beneath.remove(parent, Beneath.name(path), path);
             Inode inode = byPath.remove(path);
             if (inode != null) {
                 inode.unlinked = true;
@@ -1150,8 +1142,6 @@ public final class VfsServer implements AutoCloseable {
                     release(inode);
                 }
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
@@ -1163,34 +1153,30 @@ public final class VfsServer implements AutoCloseable {
         }
         lock.lock();
         try (Beneath.Pin fromDir = beneath().parent(from); Beneath.Pin toDir = beneath().parent(to)) {
-            // both names in their pinned directories: rename(2) follows neither
-            Path a = fromDir.child(Beneath.name(from));
-            Path b = toDir.child(Beneath.name(to));
-            if (!Files.exists(a, LinkOption.NOFOLLOW_LINKS)) {
-                throw Errno.ENOENT.fail(null);
-            }
+            // both names in their pinned directories: renameat2(2) follows neither
+            String a = Beneath.name(from);
+            String b = Beneath.name(to);
+            Sys.Stat source = Beneath.lstat(fromDir, a, from);
             if (from.equals(to)) {
                 return;
             }
             if (to.startsWith(from + "/")) {
                 throw Errno.EINVAL.fail("cannot move a directory into itself");
             }
-            if (Files.exists(b, LinkOption.NOFOLLOW_LINKS)) {
+            if (Beneath.exists(toDir, b, to)) {
                 if ((flags & Op.R_REPLACE) == 0) {
                     throw Errno.EEXIST.fail(null);
                 }
-                if (Files.isDirectory(b, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(a, LinkOption.NOFOLLOW_LINKS)) {
+                boolean targetDir = Beneath.lstat(toDir, b, to).type() == Sys.S_IFDIR;
+                boolean sourceDir = source.type() == Sys.S_IFDIR;
+                if (targetDir && !sourceDir) {
                     throw Errno.EISDIR.fail(null);
                 }
-                if (Files.isDirectory(a, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(b, LinkOption.NOFOLLOW_LINKS)) {
+                if (sourceDir && !targetDir) {
                     throw Errno.ENOTDIR.fail(null);
                 }
             }
-            try {
-                Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw Errno.EXDEV.fail(e.getMessage());
-            }
+            Beneath.rename(fromDir, a, toDir, b, from);
             Inode replaced = byPath.remove(to);
             if (replaced != null) {
                 replaced.unlinked = true;
@@ -1207,8 +1193,6 @@ public final class VfsServer implements AutoCloseable {
                     closeChannel(i);
                 }
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
@@ -1216,14 +1200,12 @@ public final class VfsServer implements AutoCloseable {
 
     private void utimes(String path, long mtime) throws Failure {
         lock.lock();
-        try (Beneath.Pin p = beneath().pin(path)) {
-            Files.setLastModifiedTime(p.path(), FileTime.fromMillis(mtime));
+        try (Beneath.Pin parent = beneath().parent(path)) {
+            Beneath.setMtime(parent, Beneath.name(path), mtime, path);
             Inode inode = byPath.get(path);
             if (inode != null) {
                 cache.mtime(inode.slot, mtime);
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
