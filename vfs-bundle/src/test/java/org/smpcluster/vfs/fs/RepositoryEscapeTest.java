@@ -106,6 +106,11 @@ class RepositoryEscapeTest {
         FileSystemException e = assertThrows(FileSystemException.class, () -> root.vfs.mount("data", "/data"));
         assertTrue(e.getMessage().contains("ELOOP") && e.getMessage().contains("symbolic link"), e.getMessage());
         assertFalse(root.vfs.mounts().stream().anyMatch(m -> m.mountPoint().equals("/data")), root.vfs.mounts().toString());
+        // an export others can write is refused the same way (anyone could swap what is in it)
+        Files.createDirectory(repository.resolve("open"));
+        Files.setPosixFilePermissions(repository.resolve("open"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        e = assertThrows(FileSystemException.class, () -> root.vfs.mount("open", "/open"));
+        assertTrue(e.getMessage().contains("writable by"), e.getMessage());
         // an export that is a directory of the repository mounts, made owner-only when missing
         assertEquals("mounted work on /work", vfs.mount("work", "/work"));
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
