@@ -6,30 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 import org.smpcluster.vfs.cache.Errno;
 import org.smpcluster.vfs.cache.Errno.Failure;
+import org.smpcluster.vfs.fuzz.Corpus;
 
 /**
  * Fuzz target for the path resolver: the bytes of a request's path field, as a client's slot
@@ -48,10 +46,10 @@ class PathResolverFuzzTest {
     static Path tmp;
     static Path repositoryReal;
     static Beneath beneath;
-    static List<byte[]> seeds;
+    static Corpus corpus;
 
     @BeforeContainer
-    static void layOut() throws IOException, Failure, URISyntaxException {
+    static void layOut() throws IOException, Failure {
         tmp = Files.createTempDirectory("vfs-fuzz-");
         Path repository = tmp.resolve("repo");
         Path outside = tmp.resolve("elsewhere");
@@ -65,13 +63,7 @@ class PathResolverFuzzTest {
         Files.createSymbolicLink(repository.resolve("proc"), Path.of("/proc"));
         beneath = Beneath.open(repository);
         repositoryReal = repository.toRealPath();
-        seeds = new ArrayList<>();
-        Path corpus = Path.of(PathResolverFuzzTest.class.getResource("/fuzz/path-resolver").toURI());
-        try (Stream<Path> s = Files.list(corpus)) {
-            for (Path p : s.sorted().toList()) {
-                seeds.add(Files.readAllBytes(p));
-            }
-        }
+        corpus = Corpus.load("path-resolver");
     }
 
     @AfterContainer
@@ -143,49 +135,7 @@ class PathResolverFuzzTest {
         Arbitrary<byte[]> shaped = Arbitraries.of("tmp", "dir", "file", "link", "filelink", "dotdot", "proc", "..", ".", "",
                         "secret", "\0", "\u00e9", "x".repeat(256), "self", "root")
                 .list().ofMaxSize(12).map(parts -> String.join("/", parts).getBytes(StandardCharsets.UTF_8));
-        Arbitrary<byte[]> mutated = Combinators.combine(Arbitraries.integers().between(0, seeds.size() - 1),
-                Arbitraries.integers().between(0, seeds.size() - 1), Arbitraries.integers().between(1, 8),
-                Arbitraries.longs()).as(PathResolverFuzzTest::mutate);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, fresh), net.jqwik.api.Tuple.of(3, shaped),
-                net.jqwik.api.Tuple.of(5, mutated), net.jqwik.api.Tuple.of(1, Arbitraries.of(seeds)));
-    }
-
-    /** A seed with {@code edits} random edits: a byte flipped, inserted or deleted, or a piece of another seed spliced in. */
-    static byte[] mutate(int seed, int other, int edits, long random) {
-        Random r = new Random(random);
-        List<Byte> b = new ArrayList<>();
-        for (byte x : seeds.get(seed)) {
-            b.add(x);
-        }
-        byte[] donor = seeds.get(other);
-        for (int i = 0; i < edits; i++) {
-            int at = b.isEmpty() ? 0 : r.nextInt(b.size() + 1);
-            switch (r.nextInt(5)) {
-                case 0 -> {
-                    if (at < b.size()) {
-                        b.set(at, (byte) (b.get(at) ^ (1 << r.nextInt(8))));
-                    }
-                }
-                case 1 -> b.add(at, (byte) "/.\0\u00ff".charAt(r.nextInt(4)));
-                case 2 -> {
-                    if (at < b.size()) {
-                        b.remove(at);
-                    }
-                }
-                case 3 -> b.add(at, (byte) r.nextInt(256));
-                default -> {
-                    int from = donor.length == 0 ? 0 : r.nextInt(donor.length);
-                    int n = Math.min(donor.length - from, 1 + r.nextInt(64));
-                    for (int k = 0; k < n; k++) {
-                        b.add(Math.min(at + k, b.size()), donor[from + k]);
-                    }
-                }
-            }
-        }
-        byte[] out = new byte[b.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = b.get(i);
-        }
-        return out;
+        return Arbitraries.frequencyOf(Tuple.of(2, fresh), Tuple.of(3, shaped), Tuple.of(5, corpus.mutated()),
+                Tuple.of(1, corpus.asIs()));
     }
 }
