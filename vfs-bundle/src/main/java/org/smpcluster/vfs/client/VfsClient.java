@@ -65,6 +65,8 @@ public final class VfsClient implements AutoCloseable {
 
     final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
     private final Map<Long, CachedInode> inodes = new ConcurrentHashMap<>();
+    /** What every inode's hints take, roughly ({@link CachedInode#bytes()} summed). */
+    private final AtomicLong hintBytes = new AtomicLong();
     final Set<MappingImpl> mappings = ConcurrentHashMap.newKeySet();
     private final Thread drainer;
     private volatile long drained;
@@ -81,24 +83,40 @@ public final class VfsClient implements AutoCloseable {
     /**
      * What this vnode knows of one file: the frame each page was last granted in (a hint: the
      * shared token word says whether it is still this vnode's to use). Kept after the file is
-     * closed, since the tokens outlive the handle.
+     * closed, since the tokens outlive the handle. Pages below {@link #DENSE_PAGES} have their
+     * hints in an array indexed by page; the few beyond (a file larger than 256 MiB, a write far
+     * into a sparse file) in a map: an array sized by the page index of a write at 64 GiB was
+     * 64 MB, an OutOfMemoryError at once on a 96 MiB vnode.
      */
     static final class CachedInode {
+        /** Pages hinted in the array (256 MiB of file; the default page cache is 32 MiB). */
+        static final int DENSE_PAGES = 1 << 16;
+        /** What one hint in the map costs, roughly (entry, boxed key and value). */
+        static final int FAR_HINT_BYTES = 64;
+
         final long id;
         final int slot;
+        private final AtomicLong hintBytes;
         private volatile int[] hints = new int[16];
+        private final Map<Long, Integer> far = new ConcurrentHashMap<>();
         int handles;
         volatile long nextSequential = -1;
 
-        CachedInode(long id, int slot) {
+        CachedInode(long id, int slot, AtomicLong hintBytes) {
             this.id = id;
             this.slot = slot;
+            this.hintBytes = hintBytes;
+            hintBytes.addAndGet(4L * hints.length);
         }
 
         /** The frame page {@code page} was granted in, or -1. */
         int frame(long page) {
-            int[] h = hints; // a hint is set only while this vnode holds the page's token (see grant and drain)
-            return page < h.length ? h[(int) page] - 1 : -1;
+            if (page < DENSE_PAGES) {
+                int[] h = hints; // a hint is set only while this vnode holds the page's token (see grant and drain)
+                return page < h.length ? h[(int) page] - 1 : -1;
+            }
+            Integer f = far.get(page);
+            return f == null ? -1 : f;
         }
 
         /** Drops the hints whose token this vnode no longer holds (in a drain, under the exclusive access lock). */
@@ -111,21 +129,49 @@ public final class VfsClient implements AutoCloseable {
                     lost++;
                 }
             }
+            for (Map.Entry<Long, Integer> e : far.entrySet()) {
+                if (!cache.mayRead(e.getValue(), vnode, id, e.getKey()) && far.remove(e.getKey(), e.getValue())) {
+                    hintBytes.addAndGet(-FAR_HINT_BYTES);
+                    lost++;
+                }
+            }
             return lost;
         }
 
         synchronized void frame(long page, int frame) {
+            if (page >= DENSE_PAGES) {
+                if (frame < 0) {
+                    if (far.remove(page) != null) {
+                        hintBytes.addAndGet(-FAR_HINT_BYTES);
+                    }
+                } else if (far.put(page, frame) == null) {
+                    hintBytes.addAndGet(FAR_HINT_BYTES);
+                }
+                return;
+            }
             int[] h = hints;
             if (page >= h.length) {
-                h = java.util.Arrays.copyOf(h, (int) Math.max(page + 1, Math.min(Integer.MAX_VALUE - 8, 2L * h.length)));
+                h = java.util.Arrays.copyOf(h, (int) Math.min(DENSE_PAGES, Math.max(page + 1, 2L * h.length)));
+                hintBytes.addAndGet(4L * (h.length - hints.length));
             }
             h[(int) page] = frame + 1;
             hints = h;
+        }
+
+        /** What this inode's hints take of the heap, roughly. */
+        long bytes() {
+            return 4L * hints.length + (long) FAR_HINT_BYTES * far.size();
         }
     }
 
     /** How many closed files' hints a vnode keeps. */
     static final int KEPT_INODES = 4096;
+
+    /**
+     * How much heap the hints may take before closed files' are dropped (4096 closed files of
+     * 24 MiB kept 128 MB of them; the bench's 24 MiB file takes 32 KiB).
+     */
+    static final long KEPT_HINT_BYTES = 4L << 20;
 
     /** How often a wait for the server asks whether the root still lives (answers come in microseconds; a dead root is seen this soon). */
     static final long ROOT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -435,8 +481,14 @@ public final class VfsClient implements AutoCloseable {
             open = false;
             synchronized (inodes) {
                 inode.handles--;
-                if (inodes.size() > KEPT_INODES) {
-                    inodes.values().removeIf(i -> i.handles == 0);
+                if (inodes.size() > KEPT_INODES || hintBytes.get() > KEPT_HINT_BYTES) {
+                    inodes.values().removeIf(i -> {
+                        if (i.handles != 0) {
+                            return false;
+                        }
+                        hintBytes.addAndGet(-i.bytes());
+                        return true;
+                    });
                 }
             }
             post(Op.CLOSE, b -> b.putLong(inode.id));
@@ -460,6 +512,7 @@ public final class VfsClient implements AutoCloseable {
             access.writeLock().lock();
             try {
                 inodes.clear();
+                hintBytes.set(0);
                 epoch = cache.epoch();
             } finally {
                 access.writeLock().unlock();
@@ -482,7 +535,7 @@ public final class VfsClient implements AutoCloseable {
         int slot = a.getInt();
         CachedInode inode;
         synchronized (inodes) {
-            inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot));
+            inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot, hintBytes));
             inode.handles++;
         }
         return new Handle(inode, path, (flags & Op.O_WRITE) != 0, epoch);
@@ -813,6 +866,11 @@ public final class VfsClient implements AutoCloseable {
             }
             return m;
         }
+    }
+
+    /** What this vnode's hints take of its heap, roughly, in bytes. */
+    public long hintBytes() {
+        return hintBytes.get();
     }
 
     /** Medians (µs) of this vnode's last requests: until the root took them, serving, until the answer was seen. */

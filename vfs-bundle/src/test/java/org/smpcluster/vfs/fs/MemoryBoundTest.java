@@ -110,4 +110,36 @@ class MemoryBoundTest {
             }
         }
     }
+
+    /** The client's hints of a file were an array indexed by page: a write at 64 GiB made it 64 MB. */
+    @Test
+    void shouldWriteFarIntoASparseFileInBoundedMemory() throws Exception {
+        Path p = root.vfs.path("/tmp/sparse");
+        long far = 64L << 30;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1}), 4096); // warm up the write path
+            long before = allocated();
+            ch.write(ByteBuffer.wrap(new byte[] {42}), far);
+            long used = allocated() - before;
+            assertTrue(used < BOUND, "a write at 64 GiB allocated " + (used >> 10) + " KiB");
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            assertEquals(far + 1, ch.size());
+            ByteBuffer b = ByteBuffer.allocate(1);
+            assertEquals(1, ch.read(b, far));
+            assertEquals(42, b.get(0));
+        }
+    }
+
+    /** 4096 closed files' hints were kept whatever their size (4096 files of 24 MiB: 128 MB of them). */
+    @Test
+    void shouldKeepBoundedHintsOfClosedFiles() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            try (FileChannel ch = FileChannel.open(root.vfs.path("/tmp/f" + i), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(new byte[] {1}), 200L << 20); // page 51200: 200 KiB of hints each
+            }
+        }
+        long kept = root.client.hintBytes();
+        assertTrue(kept <= (4L << 20) + (256 << 10), "the hints of 40 closed files take " + (kept >> 10) + " KiB");
+    }
 }
