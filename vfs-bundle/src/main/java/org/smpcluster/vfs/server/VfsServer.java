@@ -6,22 +6,15 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -483,11 +476,6 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    /** See {@link RepoPath#check}. */
-    static String checkPath(String path) throws Failure {
-        return RepoPath.check(path);
-    }
-
     private String path(ByteBuffer in) throws Failure {
         String path = RepoPath.read(in);
         String export = path.split("/", 2)[0];
@@ -627,25 +615,6 @@ public final class VfsServer implements AutoCloseable {
             }
             return null;
         }
-    }
-
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, 0400 .. 0001
-        for (int i = 0; i < bits.length; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                set.add(bits[i]);
-            }
-        }
-        return set;
-    }
-
-    private static int mode(Set<PosixFilePermission> set) {
-        int mode = 0;
-        for (PosixFilePermission p : set) {
-            mode |= 0400 >> p.ordinal();
-        }
-        return mode;
     }
 
     private Inode newInode(String path, long size, long mtime) throws Failure, IOException {
