@@ -572,7 +572,11 @@ public final class VfsServer implements AutoCloseable {
                         size = a.size();
                         mtime = a.mtimeMillis();
                         // the data through the very file whose type was just checked, not a path resolved again later
-                        channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        try {
+                            channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        } catch (java.nio.file.AccessDeniedException readOnly) {
+                            channel = FileChannel.open(p.path(), StandardOpenOption.READ); // a file its mode keeps from writes
+                        }
                     } catch (IOException e) {
                         throw failure(e);
                     }
@@ -589,7 +593,12 @@ public final class VfsServer implements AutoCloseable {
                     }
                     created = true;
                 }
-                inode = newInode(path, size, mtime);
+                try {
+                    inode = newInode(path, size, mtime);
+                } catch (Failure | IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
                 inode.created = created;
                 inode.channel = channel;
             } else if ((flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
