@@ -135,6 +135,7 @@ class RepositoryEscapeTest {
         Files.createSymbolicLink(evil, elsewhere);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> swapFailed = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch swapping = new java.util.concurrent.CountDownLatch(1);
         Thread swapper = Thread.ofPlatform().name("swapper").start(() -> {
             try {
                 while (!stop.get()) {
@@ -142,6 +143,7 @@ class RepositoryEscapeTest {
                     move(d, real);
                     move(evil, d);
                     move(d, evil);
+                    swapping.countDown();
                 }
             } catch (IOException | RuntimeException e) {
                 swapFailed.set(e);
@@ -149,6 +151,7 @@ class RepositoryEscapeTest {
         });
         int inside = 0;
         try {
+            assertTrue(swapping.await(30, java.util.concurrent.TimeUnit.SECONDS), "the swapper runs");
             inside = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 int seen = 0;
                 for (int i = 0; i < names; i++) {
