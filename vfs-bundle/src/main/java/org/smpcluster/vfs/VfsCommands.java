@@ -1,7 +1,6 @@
 package org.smpcluster.vfs;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,9 +79,31 @@ public final class VfsCommands {
                 TIME.format(Instant.ofEpochMilli(a.lastModifiedTime().toMillis())), p.getFileName() == null ? p : p.getFileName());
     }
 
+    /** The piece {@code cat} copies at a time. */
+    static final int CAT_PIECE = 64 << 10;
+
     @Descriptor("print a file of the cluster filesystem")
-    public String cat(@Descriptor("file, e.g. /tmp/x") String file) throws IOException {
-        return new String(Files.readAllBytes(path(file)), StandardCharsets.UTF_8);
+    public void cat(@Descriptor("file, e.g. /tmp/x") String file) throws IOException {
+        cat(path(file), System.out);
+    }
+
+    /**
+     * Copies the file to {@code out} in {@value #CAT_PIECE}-byte pieces. Streamed, not returned
+     * as the other commands' results are: a file may be larger than a vnode's heap (a 96 MiB
+     * vnode has 72 MiB), and reading it whole, then decoding it into a String twice its size,
+     * was an OutOfMemoryError at once. In a Gogo pipe {@code System.out} is the pipe.
+     */
+    static long cat(Path file, java.io.OutputStream out) throws IOException {
+        long n = 0;
+        try (var ch = Files.newByteChannel(file)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(CAT_PIECE);
+            for (int r; (r = ch.read(buf.clear())) > 0; ) {
+                out.write(buf.array(), 0, r);
+                n += r;
+            }
+        }
+        out.flush();
+        return n;
     }
 
     @Descriptor("copy a file; host paths are written file:/...")
@@ -177,7 +198,8 @@ public final class VfsCommands {
                 s.writeTokens(), s.revocations(), s.evictions(), s.writebacks(), s.inodes(), s.requests(), s.failures(),
                 vfs.client().vnode(), s.hits(), s.misses(), s.drains(), s.invalidatedMappings(), latency[0], latency[1],
                 latency[2])
-                + (server == null ? "" : "repository: " + server.repository() + "\n");
+                + (server == null ? "" : "repository: " + (server.repository() == null ? "refused (the root's log says why)"
+                        : server.repository()) + "\n");
     }
 
     @Descriptor("show this vnode's mounts")

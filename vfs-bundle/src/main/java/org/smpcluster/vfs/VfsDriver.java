@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -49,6 +50,7 @@ public final class VfsDriver {
 
     private final VfsServer server;
     private final Thread starter;
+    private final java.util.function.BooleanSupplier rootAlive;
     private volatile VfsClient client;
     private VfsService service;
     private volatile boolean closed;
@@ -58,6 +60,8 @@ public final class VfsDriver {
     public VfsDriver(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges, @Reference Portals portals,
             @Reference DeviceManager devices, BundleContext context) throws IOException {
         int vnode = nanokernel.vnodeId();
+        this.rootAlive = rootAlive(nanokernel);
+        VfsServer.Threads threads = nanokernel::kernelThread;
         VfsServer s = null;
         if (nanokernel.isRoot()) {
             String cluster = nanokernel.clusterName();
@@ -66,11 +70,11 @@ public final class VfsDriver {
             long bytes = parseSize(context.getProperty(CACHE), (long) DEFAULT_CACHE_MB << 20);
             int frames = (int) Math.max(16, bytes / CacheLayout.PAGE);
             try {
-                s = new VfsServer(bridges, portals::raise, nanokernel::vnodes, repository, frames, 4096);
+                s = new VfsServer(bridges, portals::raise, nanokernel::vnodes, repository, frames, 4096, threads);
             } catch (OutOfPhysicalMemoryException e) {
                 LOG.log(Level.WARNING, "vfs: no room for a " + (bytes >> 20) + " MiB page cache (" + e.getMessage()
                         + "); starting with 4 MiB");
-                s = new VfsServer(bridges, portals::raise, nanokernel::vnodes, repository, 1024, 1024);
+                s = new VfsServer(bridges, portals::raise, nanokernel::vnodes, repository, 1024, 1024, threads);
             }
             VfsServer server = s;
             registrations.add(context.registerService(InterruptHandler.class, (v, hits) -> {
@@ -89,20 +93,25 @@ public final class VfsDriver {
         if (nanokernel.isRoot()) {
             // the server is here and up: the root's commands are there as soon as it is active
             this.starter = null;
-            start(vnode, bridges, portals, context);
+            start(vnode, bridges, portals, context, threads);
         } else {
             // A vnode's client waits for the root's server (which may be stopping): it starts on
             // its own thread, so this vnode's other bundles never wait for it.
-            this.starter = Thread.ofPlatform().daemon().name("vfs-client-start")
-                    .start(() -> start(vnode, bridges, portals, context));
+            this.starter = nanokernel.kernelThread("vfs-client-start", () -> start(vnode, bridges, portals, context, threads));
+            starter.start();
         }
     }
 
-    private void start(int vnode, BridgeManager bridges, Portals portals, BundleContext context) {
+    private void start(int vnode, BridgeManager bridges, Portals portals, BundleContext context, VfsServer.Threads threads) {
         VfsClient c;
         try {
-            c = new VfsClient(vnode, bridges, portals::raise, Duration.ofSeconds(60));
-        } catch (Failure | RuntimeException e) {
+            c = new VfsClient(vnode, bridges, portals::raise, Duration.ofSeconds(60), threads, rootAlive);
+        } catch (Failure e) {
+            if (!closed) {
+                LOG.log(Level.ERROR, "vnode " + vnode + ": the filesystem client did not start: " + e.getMessage());
+            }
+            return;
+        } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.ERROR, "vnode " + vnode + ": the filesystem client did not start: " + e.getMessage(), e);
             }
@@ -127,6 +136,45 @@ public final class VfsDriver {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(InterruptHandler.VECTOR, vector);
         return props;
+    }
+
+    /**
+     * Whether this vnode's root lives: its vnode-table entry is joined and its process is there
+     * (a {@code kill -9} of the root is seen at once, without waiting for its heartbeat to age).
+     * Asked only while waiting for the server, at most every few milliseconds.
+     */
+    /**
+     * A root whose heartbeat is this old is gone even if its process is still there (a zombie
+     * nobody reaped, or stopped): the boot stub ends the vnode after as long.
+     */
+    static final long ROOT_SILENT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    static java.util.function.BooleanSupplier rootAlive(Nanokernel nanokernel) {
+        if (nanokernel.isRoot()) {
+            return () -> true;
+        }
+        ProcessHandle[] known = new ProcessHandle[1];
+        return () -> {
+            org.smpcluster.api.nanokernel.VnodeState root;
+            try {
+                root = nanokernel.vnodes().get(Nanokernel.ROOT);
+            } catch (RuntimeException e) {
+                return false; // the physical memory is gone with the nanokernel
+            }
+            if (!org.smpcluster.api.nanokernel.VnodeState.JOINED.equals(root.state()) || root.pid() <= 0
+                    || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS) {
+                return false;
+            }
+            ProcessHandle h = known[0];
+            if (h == null || h.pid() != root.pid()) {
+                h = ProcessHandle.of(root.pid()).orElse(null);
+                if (h == null) {
+                    return false;
+                }
+                known[0] = h;
+            }
+            return h.isAlive();
+        };
     }
 
     static Path repository(String configured, DeviceManager devices, String cluster) {
@@ -159,6 +207,8 @@ public final class VfsDriver {
 
     @Deactivate
     void close() {
+        long start = System.nanoTime();
+        boolean rootGone = !rootAlive.getAsBoolean();
         synchronized (this) {
             closed = true;
             for (ServiceRegistration<?> r : registrations) {
@@ -184,6 +234,11 @@ public final class VfsDriver {
         }
         if (server != null) {
             server.close();
+        }
+        if (rootGone) {
+            // what the issue measured: a vnode whose root died must not wait on it here
+            LOG.log(Level.INFO, "vnode " + (client == null ? "?" : client.vnode()) + ": vfs stopped without its root in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
         }
     }
 }

@@ -72,6 +72,17 @@ public final class VfsService implements Vfs {
                         + "; mount points are not nested");
             }
         }
+        // the server makes the export if it is missing and refuses one that is not a directory of
+        // the repository's own (a symbolic link to elsewhere, another user's): refused here, not at first use
+        VfsClient.Stat st;
+        try {
+            st = client.stat(export);
+        } catch (Failure f) {
+            throw f.errno().exception(export, null, f.getMessage());
+        }
+        if (st.type() != org.smpcluster.vfs.cache.Op.T_DIR) {
+            throw new java.nio.file.NotDirectoryException(export);
+        }
         fs.mountUnchecked(export, p.toString());
         return new Mount(export, p.toString());
     }

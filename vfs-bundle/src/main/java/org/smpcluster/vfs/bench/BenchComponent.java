@@ -52,7 +52,7 @@ public final class BenchComponent {
         } else {
             this.server = null;
             this.agent = vnet.transport().listen(AGENT_PORT);
-            Thread.ofPlatform().daemon().name("vfs-bench-agent").start(this::serveAgent);
+            nanokernel.kernelThread("vfs-bench-agent", this::serveAgent).start();
         }
     }
 

@@ -28,7 +28,8 @@ public enum Errno {
     ESTALE("Stale file handle"),
     EBADF("Bad file descriptor"),
     ENFILE("Too many open files in system"),
-    EBUSY("Device or resource busy");
+    EBUSY("Device or resource busy"),
+    ELOOP("Too many levels of symbolic links");
 
     private final String text;
 

@@ -53,6 +53,8 @@ public final class VfsClient implements AutoCloseable {
     private final MemorySegment cacheMemory;
     private final RpcLayout rpc;
     private final Duration timeout;
+    /** Whether the root (the server's vnode) still lives: a wait for an answer that can never come ends when it does not. */
+    private final java.util.function.BooleanSupplier rootAlive;
 
     private final Semaphore freeCount = new Semaphore(RpcLayout.SLOTS);
     private final ConcurrentLinkedQueue<Integer> freeSlots = new ConcurrentLinkedQueue<>();
@@ -63,6 +65,8 @@ public final class VfsClient implements AutoCloseable {
 
     final ReentrantReadWriteLock access = new ReentrantReadWriteLock();
     private final Map<Long, CachedInode> inodes = new ConcurrentHashMap<>();
+    /** What every inode's hints take, roughly ({@link CachedInode#bytes()} summed). */
+    private final AtomicLong hintBytes = new AtomicLong();
     final Set<MappingImpl> mappings = ConcurrentHashMap.newKeySet();
     private final Thread drainer;
     private volatile long drained;
@@ -79,24 +83,40 @@ public final class VfsClient implements AutoCloseable {
     /**
      * What this vnode knows of one file: the frame each page was last granted in (a hint: the
      * shared token word says whether it is still this vnode's to use). Kept after the file is
-     * closed, since the tokens outlive the handle.
+     * closed, since the tokens outlive the handle. Pages below {@link #DENSE_PAGES} have their
+     * hints in an array indexed by page; the few beyond (a file larger than 256 MiB, a write far
+     * into a sparse file) in a map: an array sized by the page index of a write at 64 GiB was
+     * 64 MB, an OutOfMemoryError at once on a 96 MiB vnode.
      */
     static final class CachedInode {
+        /** Pages hinted in the array (256 MiB of file; the default page cache is 32 MiB). */
+        static final int DENSE_PAGES = 1 << 16;
+        /** What one hint in the map costs, roughly (entry, boxed key and value). */
+        static final int FAR_HINT_BYTES = 64;
+
         final long id;
         final int slot;
+        private final AtomicLong hintBytes;
         private volatile int[] hints = new int[16];
+        private final Map<Long, Integer> far = new ConcurrentHashMap<>();
         int handles;
         volatile long nextSequential = -1;
 
-        CachedInode(long id, int slot) {
+        CachedInode(long id, int slot, AtomicLong hintBytes) {
             this.id = id;
             this.slot = slot;
+            this.hintBytes = hintBytes;
+            hintBytes.addAndGet(4L * hints.length);
         }
 
         /** The frame page {@code page} was granted in, or -1. */
         int frame(long page) {
-            int[] h = hints; // a hint is set only while this vnode holds the page's token (see grant and drain)
-            return page < h.length ? h[(int) page] - 1 : -1;
+            if (page < DENSE_PAGES) {
+                int[] h = hints; // a hint is set only while this vnode holds the page's token (see grant and drain)
+                return page < h.length ? h[(int) page] - 1 : -1;
+            }
+            Integer f = far.get(page);
+            return f == null ? -1 : f;
         }
 
         /** Drops the hints whose token this vnode no longer holds (in a drain, under the exclusive access lock). */
@@ -109,16 +129,38 @@ public final class VfsClient implements AutoCloseable {
                     lost++;
                 }
             }
+            for (Map.Entry<Long, Integer> e : far.entrySet()) {
+                if (!cache.mayRead(e.getValue(), vnode, id, e.getKey()) && far.remove(e.getKey(), e.getValue())) {
+                    hintBytes.addAndGet(-FAR_HINT_BYTES);
+                    lost++;
+                }
+            }
             return lost;
         }
 
         synchronized void frame(long page, int frame) {
+            if (page >= DENSE_PAGES) {
+                if (frame < 0) {
+                    if (far.remove(page) != null) {
+                        hintBytes.addAndGet(-FAR_HINT_BYTES);
+                    }
+                } else if (far.put(page, frame) == null) {
+                    hintBytes.addAndGet(FAR_HINT_BYTES);
+                }
+                return;
+            }
             int[] h = hints;
             if (page >= h.length) {
-                h = java.util.Arrays.copyOf(h, (int) Math.max(page + 1, Math.min(Integer.MAX_VALUE - 8, 2L * h.length)));
+                h = java.util.Arrays.copyOf(h, (int) Math.min(DENSE_PAGES, Math.max(page + 1, 2L * h.length)));
+                hintBytes.addAndGet(4L * (h.length - hints.length));
             }
             h[(int) page] = frame + 1;
             hints = h;
+        }
+
+        /** What this inode's hints take of the heap, roughly. */
+        long bytes() {
+            return 4L * hints.length + (long) FAR_HINT_BYTES * far.size();
         }
     }
 
@@ -126,13 +168,33 @@ public final class VfsClient implements AutoCloseable {
     static final int KEPT_INODES = 4096;
 
     /**
+     * How much heap the hints may take before closed files' are dropped (4096 closed files of
+     * 24 MiB kept 128 MB of them; the bench's 24 MiB file takes 32 KiB).
+     */
+    static final long KEPT_HINT_BYTES = 4L << 20;
+
+    /** How often a wait for the server asks whether the root still lives (answers come in microseconds; a dead root is seen this soon). */
+    static final long ROOT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /**
      * Attaches to the page cache and request rings the root's server formatted (waiting up to
      * {@code timeout} for them) and says hello.
      */
     public VfsClient(int vnode, BridgeManager bridges, VfsServer.Raise raise, Duration timeout) throws Failure {
+        this(vnode, bridges, raise, timeout, VfsServer.Threads.PLATFORM, () -> true);
+    }
+
+    /**
+     * As above, with this vnode's drain thread made by {@code threads} (a kernel thread on a
+     * vnode: it dies with the vnode), and every wait for the server ended as soon as
+     * {@code rootAlive} says the root is gone.
+     */
+    public VfsClient(int vnode, BridgeManager bridges, VfsServer.Raise raise, Duration timeout, VfsServer.Threads threads,
+            java.util.function.BooleanSupplier rootAlive) throws Failure {
         this.vnode = vnode;
         this.raise = raise;
         this.timeout = timeout;
+        this.rootAlive = rootAlive;
         long deadline = System.nanoTime() + timeout.toNanos();
         Bridge c = null;
         Bridge r = null;
@@ -147,6 +209,9 @@ public final class VfsClient implements AutoCloseable {
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     throw Errno.EIO.fail("vnode " + vnode + ": interrupted while waiting for the root's filesystem server");
+                }
+                if (!rootAlive.getAsBoolean()) {
+                    throw Errno.EIO.fail("vnode " + vnode + ": the root is gone; no filesystem server will come up");
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw Errno.EIO.fail("vnode " + vnode + ": the root's filesystem server did not come up in "
@@ -174,7 +239,8 @@ public final class VfsClient implements AutoCloseable {
         }
         this.drained = rpc.drainSeq(vnode);
         rpc.drainAck(vnode, drained);
-        this.drainer = Thread.ofPlatform().daemon().name("vfs-drain-" + vnode).start(this::drainLoop);
+        this.drainer = threads.create("vfs-drain-" + vnode, this::drainLoop);
+        drainer.start();
         this.epoch = cache.epoch();
         call(Op.HELLO, b -> { });
     }
@@ -259,10 +325,17 @@ public final class VfsClient implements AutoCloseable {
         }
         reapPosted();
         try {
+            long nextRootCheck = System.nanoTime() + ROOT_CHECK_NANOS;
             while (!freeCount.tryAcquire(1, TimeUnit.MILLISECONDS)) {
                 reapPosted();
                 if (cache.epoch() == 0) {
                     throw Errno.EIO.fail("the root's filesystem server has stopped");
+                }
+                if (System.nanoTime() - nextRootCheck > 0) {
+                    nextRootCheck = System.nanoTime() + ROOT_CHECK_NANOS;
+                    if (!rootAlive.getAsBoolean()) {
+                        throw rootGone();
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -308,8 +381,16 @@ public final class VfsClient implements AutoCloseable {
             long spinUntil = start + 20_000;
             long yieldUntil = start + 20_000;
             long deadline = start + timeout.toNanos();
+            long nextRootCheck = start + ROOT_CHECK_NANOS;
             while (rpc.stateWord(vnode, slot) != answered) {
                 long now = System.nanoTime();
+                if (now - nextRootCheck > 0) {
+                    nextRootCheck = now + ROOT_CHECK_NANOS;
+                    if (!rootAlive.getAsBoolean()) {
+                        rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
+                        throw rootGone();
+                    }
+                }
                 if (cache.epoch() == 0 || Thread.currentThread().isInterrupted()) {
                     rpc.resetState(vnode, slot, RpcLayout.word(++seqs[slot], RpcLayout.FREE));
                     throw Errno.EIO.fail(cache.epoch() == 0 ? "the root's filesystem server has stopped"
@@ -344,6 +425,10 @@ public final class VfsClient implements AutoCloseable {
             freeSlots.add(slot);
             freeCount.release();
         }
+    }
+
+    private Failure rootGone() {
+        return Errno.EIO.fail("the root is gone: its filesystem server cannot answer (vnode " + vnode + ")");
     }
 
     // ---- files
@@ -396,8 +481,14 @@ public final class VfsClient implements AutoCloseable {
             open = false;
             synchronized (inodes) {
                 inode.handles--;
-                if (inodes.size() > KEPT_INODES) {
-                    inodes.values().removeIf(i -> i.handles == 0);
+                if (inodes.size() > KEPT_INODES || hintBytes.get() > KEPT_HINT_BYTES) {
+                    inodes.values().removeIf(i -> {
+                        if (i.handles != 0) {
+                            return false;
+                        }
+                        hintBytes.addAndGet(-i.bytes());
+                        return true;
+                    });
                 }
             }
             post(Op.CLOSE, b -> b.putLong(inode.id));
@@ -421,6 +512,7 @@ public final class VfsClient implements AutoCloseable {
             access.writeLock().lock();
             try {
                 inodes.clear();
+                hintBytes.set(0);
                 epoch = cache.epoch();
             } finally {
                 access.writeLock().unlock();
@@ -443,7 +535,7 @@ public final class VfsClient implements AutoCloseable {
         int slot = a.getInt();
         CachedInode inode;
         synchronized (inodes) {
-            inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot));
+            inode = inodes.computeIfAbsent(id, k -> new CachedInode(id, slot, hintBytes));
             inode.handles++;
         }
         return new Handle(inode, path, (flags & Op.O_WRITE) != 0, epoch);
@@ -776,6 +868,11 @@ public final class VfsClient implements AutoCloseable {
         }
     }
 
+    /** What this vnode's hints take of its heap, roughly, in bytes. */
+    public long hintBytes() {
+        return hintBytes.get();
+    }
+
     /** Medians (µs) of this vnode's last requests: until the root took them, serving, until the answer was seen. */
     public double[] requestLatency() {
         return latency.medians();
@@ -835,11 +932,14 @@ public final class VfsClient implements AutoCloseable {
         for (MappingImpl m : List.copyOf(mappings)) {
             m.close();
         }
-        try {
-            call(Op.BYE, b -> { }, Duration.ofMillis(300));
-        } catch (Failure e) {
-            LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
-        }
+        boolean rootUp = rootAlive.getAsBoolean();
+        if (rootUp) {
+            try {
+                call(Op.BYE, b -> { }, Duration.ofMillis(300));
+            } catch (Failure e) {
+                LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + ": the server did not hear goodbye: " + e.getMessage());
+            }
+        } // else nobody is there to say goodbye to: the next root formats a new cache
         closed = true;
         LockSupport.unpark(drainer);
         try {
@@ -849,9 +949,20 @@ public final class VfsClient implements AutoCloseable {
         }
         // the server forgets this vnode's tokens at its next HELLO or when the vnode leaves; ack any drain now
         rpc.drainAck(vnode, rpc.drainSeq(vnode));
+        if (!rootUp) {
+            // Closing a bridge tells the root (a DSP call) when it is the last handle; a dead root
+            // never answers, and the mappings end with this vnode's nanokernel anyway.
+            LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + " closed without its root (bridges left to the nanokernel)");
+            return;
+        }
         raise.raise(Nanokernel.ROOT, VfsServer.VECTOR);
-        cacheBridge.close();
-        rpcBridge.close();
+        try {
+            cacheBridge.close();
+            rpcBridge.close();
+        } catch (RuntimeException e) {
+            // the root went away during the close: nothing of this vnode's is left to undo
+            LOG.log(Level.INFO, "vfs client of vnode " + vnode + ": the root did not see the bridges closed: " + e.getMessage());
+        }
         LOG.log(Level.DEBUG, "vfs client of vnode " + vnode + " closed");
     }
 

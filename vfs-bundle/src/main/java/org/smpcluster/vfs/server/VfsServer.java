@@ -6,22 +6,15 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -87,8 +80,18 @@ public final class VfsServer implements AutoCloseable {
         void raise(int vnode, int vector);
     }
 
+    /** Makes the filesystem's long-running threads (unstarted): on a vnode, its kernel threads, whose death is the vnode's. */
+    public interface Threads {
+        Thread create(String name, Runnable body);
+
+        /** Plain daemon threads (tests that run the filesystem without a nanokernel's panic). */
+        Threads PLATFORM = (name, body) -> Thread.ofPlatform().daemon().name(name).unstarted(body);
+    }
+
     private final Supplier<Path> repositorySource;
-    private volatile Path repository;
+    private volatile Beneath repository;
+    /** The last refusal of the repository that was logged (one line each, not one per request). */
+    private volatile String refused;
     private final Set<String> exports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Raise raise;
     private final Supplier<List<VnodeState>> vnodes;
@@ -144,7 +147,11 @@ public final class VfsServer implements AutoCloseable {
 
         FileChannel channel() throws IOException {
             if (channel == null) {
-                channel = FileChannel.open(host(path), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                try (Beneath.Pin p = beneath().pin(path)) {
+                    channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                } catch (Failure f) {
+                    throw f.errno().exception(path, null, f.getMessage());
+                }
             }
             return channel;
         }
@@ -157,7 +164,12 @@ public final class VfsServer implements AutoCloseable {
     public VfsServer(BridgeManager bridges, Raise raise, Supplier<List<VnodeState>> vnodes, Path repository,
             int frames, int inodes) throws IOException {
         this(bridges, raise, vnodes, () -> repository, frames, inodes);
-        repository();
+        try {
+            beneath();
+        } catch (Failure f) {
+            close();
+            throw f.errno().exception(repository.toString(), null, f.getMessage());
+        }
     }
 
     /**
@@ -166,6 +178,12 @@ public final class VfsServer implements AutoCloseable {
      */
     public VfsServer(BridgeManager bridges, Raise raise, Supplier<List<VnodeState>> vnodes, Supplier<Path> repository,
             int frames, int inodes) throws IOException {
+        this(bridges, raise, vnodes, repository, frames, inodes, Threads.PLATFORM);
+    }
+
+    /** As above, with the dispatcher thread made by {@code threads} (a kernel thread on a vnode). */
+    public VfsServer(BridgeManager bridges, Raise raise, Supplier<List<VnodeState>> vnodes, Supplier<Path> repository,
+            int frames, int inodes, Threads threads) throws IOException {
         this.repositorySource = repository;
         this.raise = raise;
         this.vnodes = vnodes;
@@ -213,29 +231,54 @@ public final class VfsServer implements AutoCloseable {
             }
         }
         drain(users, TimeUnit.SECONDS.toNanos(1));
-        this.dispatcher = Thread.ofPlatform().daemon().name("vfs-server").start(this::dispatch);
+        this.dispatcher = threads.create("vfs-server", this::dispatch);
+        dispatcher.start();
         LOG.log(Level.INFO, "vfs server: page cache " + frames + " frames ("
                 + (frames * (long) CacheLayout.PAGE >> 20) + " MiB)");
     }
 
-    /** The repository's directory, found (and created) on first use. */
+    /** The repository's directory (found, made and checked on first use), or null while it is refused. */
     public Path repository() {
-        Path r = repository;
-        if (r == null) {
+        try {
+            return beneath().dir();
+        } catch (Failure f) {
+            return null;
+        }
+    }
+
+    /**
+     * The repository, opened on first use: made (0700) when missing, refused when it is not a
+     * directory this user owns that others cannot write. A refusal is logged once, in one line,
+     * and every request answers it until the repository is fixed.
+     */
+    Beneath beneath() throws Failure {
+        Beneath b = repository;
+        if (b == null) {
             synchronized (this) {
-                if ((r = repository) == null) {
-                    r = repositorySource.get().toAbsolutePath().normalize();
+                if ((b = repository) == null) {
+                    Path r;
                     try {
-                        Files.createDirectories(r);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException("the repository " + r + " cannot be made", e);
+                        r = repositorySource.get().toAbsolutePath().normalize();
+                        b = Beneath.open(r);
+                    } catch (Failure f) {
+                        if (!f.getMessage().equals(refused)) {
+                            refused = f.getMessage();
+                            LOG.log(Level.WARNING, "vfs server: " + f.getMessage());
+                        }
+                        throw f;
+                    } catch (RuntimeException e) {
+                        throw Errno.EACCES.fail("no repository: " + e.getMessage());
                     }
-                    repository = r;
-                    LOG.log(Level.INFO, "vfs server: repository " + r);
+                    if (closed) {
+                        b.close();
+                        throw Errno.EIO.fail("the filesystem server is closed");
+                    }
+                    repository = b;
+                    LOG.log(Level.INFO, "vfs server: repository " + b.dir());
                 }
             }
         }
-        return r;
+        return b;
     }
 
     /** The root's handler of {@link #VECTOR}: requests or acknowledgements are waiting. */
@@ -433,55 +476,39 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    /**
-     * A request's path, relative to the repository: {@code export/dir/name}. Refuses {@code ..}
-     * and {@code .} components, empty names, NUL, and names or paths that are too long.
-     */
-    static String checkPath(String path) throws Failure {
-        if (path.isEmpty()) {
-            throw Errno.ENOENT.fail("empty path");
-        }
-        if (path.getBytes(StandardCharsets.UTF_8).length > PATH_MAX) {
-            throw Errno.ENAMETOOLONG.fail("path longer than " + PATH_MAX + " bytes");
-        }
-        for (String part : path.split("/", -1)) {
-            if (part.isEmpty() || part.equals(".")) {
-                throw Errno.EINVAL.fail("'" + path + "' is not a normalized path");
-            }
-            if (part.equals("..")) {
-                throw Errno.EACCES.fail("'..' would leave the filesystem");
-            }
-            if (part.indexOf('\0') >= 0) {
-                throw Errno.EINVAL.fail("NUL in a name");
-            }
-            if (part.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-                throw Errno.ENAMETOOLONG.fail("a name longer than " + NAME_MAX + " bytes");
-            }
-        }
-        return path;
-    }
-
     private String path(ByteBuffer in) throws Failure {
-        String path = checkPath(Errno.getString(in));
+        String path = RepoPath.read(in);
         String export = path.split("/", 2)[0];
         if (!exports.contains(export)) {
-            try {
-                Files.createDirectories(repository().resolve(export));
-            } catch (IOException e) {
-                throw failure(e);
-            }
-            exports.add(export);
+            export(export);
         }
         return path;
     }
 
-    Path host(String path) {
-        Path repository = repository();
-        Path p = repository.resolve(path).normalize();
-        if (!p.startsWith(repository)) {
-            throw new IllegalArgumentException("'" + path + "' escapes the repository");
+    /**
+     * Makes the export {@code name} (0700) if it is missing, and checks it as the repository is
+     * checked: a directory (not a link), this user's, not writable by group or others.
+     */
+    private void export(String name) throws Failure {
+        Beneath b = beneath();
+        try (Beneath.Pin root = b.dir(".")) {
+            Beneath.mkdir(root, name, 0700, name);
+        } catch (Failure f) {
+            if (f.errno() != Errno.EEXIST) {
+                throw f;
+            }
+            // there already: checked below
         }
-        return p;
+        try (Beneath.Pin p = b.pin(name)) {
+            Beneath.checkOwned("the export '" + name + "' of " + b.dir(), p.path(), "remove it or choose another export");
+        } catch (Failure f) {
+            if (f.errno() == Errno.ELOOP) {
+                throw Errno.ELOOP.fail("the export '" + name + "' of " + b.dir() + " is a symbolic link, and it is refused "
+                        + "(an export is a directory of the repository itself)");
+            }
+            throw f;
+        }
+        exports.add(name);
     }
 
     static Failure failure(Exception e) {
@@ -517,48 +544,65 @@ public final class VfsServer implements AutoCloseable {
     // ---- files
 
     private void open(int vnode, String path, int flags, int mode, ByteBuffer out) throws Failure, IOException {
-        Path host = host(path);
+        Beneath beneath = beneath();
         lock.lock();
         try {
             Inode inode = byPath.get(path);
-            boolean exists = inode != null;
-            if (!exists) {
-                try {
-                    Files.readAttributes(host, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    exists = true;
-                } catch (NoSuchFileException e) {
-                    exists = false;
-                } catch (IOException e) {
-                    throw failure(e); // e.g. ENOTDIR: a file where a directory should be
-                }
-            }
-            if (exists && (flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
-                throw Errno.EEXIST.fail(null);
-            }
-            if (!exists && (flags & Op.O_CREATE) == 0) {
-                try {
-                    FileChannel.open(host).close(); // the error open(2) gives: ENOENT, or ENOTDIR under a file
-                } catch (IOException e) {
-                    throw failure(e);
-                }
-                throw Errno.ENOENT.fail(null);
-            }
-            boolean created = false;
-            if (!exists) {
-                try {
-                    Files.createFile(host, PosixFilePermissions.asFileAttribute(permissions(mode)));
-                } catch (IOException e) {
-                    throw failure(e);
-                }
-                created = true;
-            } else if (inode == null && Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
-                throw Errno.EISDIR.fail(null);
-            } else if (inode == null && !Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS)) {
-                throw Errno.EACCES.fail("not a regular file");
-            }
             if (inode == null) {
-                inode = newInode(path, created ? 0 : Files.size(host), Files.getLastModifiedTime(host).toMillis());
+                // one resolution pins the file (no link followed on the way); its type, size and
+                // mtime come from that descriptor, and a file made here is opened by the same call
+                Beneath.Pin pin = pinIfThere(beneath, path);
+                boolean created = false;
+                long size = 0;
+                long mtime = System.currentTimeMillis();
+                FileChannel channel = null;
+                if (pin != null) {
+                    try (Beneath.Pin p = pin) {
+                        if ((flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
+                            throw Errno.EEXIST.fail(null);
+                        }
+                        Sys.Stat a = Beneath.stat(p, path);
+                        int type = a.type();
+                        if (type == Sys.S_IFDIR) {
+                            throw Errno.EISDIR.fail(null);
+                        }
+                        if (type != Sys.S_IFREG) {
+                            throw Errno.EACCES.fail("not a regular file");
+                        }
+                        size = a.size();
+                        mtime = a.mtimeMillis();
+                        // the data through the very file whose type was just checked, not a path resolved again later
+                        try {
+                            channel = FileChannel.open(p.path(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                        } catch (java.nio.file.AccessDeniedException readOnly) {
+                            channel = FileChannel.open(p.path(), StandardOpenOption.READ); // a file its mode keeps from writes
+                        }
+                    } catch (IOException e) {
+                        throw failure(e);
+                    }
+                } else if ((flags & Op.O_CREATE) == 0) {
+                    throw Errno.ENOENT.fail(null);
+                } else {
+                    int fd = beneath.create(path, mode);
+                    try {
+                        channel = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    } catch (IOException e) {
+                        throw failure(e);
+                    } finally {
+                        Sys.close(fd);
+                    }
+                    created = true;
+                }
+                try {
+                    inode = newInode(path, size, mtime);
+                } catch (Failure | IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
                 inode.created = created;
+                inode.channel = channel;
+            } else if ((flags & Op.O_CREATE) != 0 && (flags & Op.O_EXCL) != 0) {
+                throw Errno.EEXIST.fail(null);
             }
             if ((flags & Op.O_TRUNC) != 0 && (flags & Op.O_WRITE) != 0 && cache.size(inode.slot) > 0) {
                 truncate(inode, 0);
@@ -570,23 +614,16 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    private static Set<PosixFilePermission> permissions(int mode) {
-        Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, 0400 .. 0001
-        for (int i = 0; i < bits.length; i++) {
-            if ((mode & (0400 >> i)) != 0) {
-                set.add(bits[i]);
+    /** {@code path} pinned, or null when it does not exist (any other failure is thrown: ENOTDIR under a file, ELOOP through a link). */
+    private static Beneath.Pin pinIfThere(Beneath beneath, String path) throws Failure {
+        try {
+            return beneath.pin(path);
+        } catch (Failure f) {
+            if (f.errno() != Errno.ENOENT) {
+                throw f;
             }
+            return null;
         }
-        return set;
-    }
-
-    private static int mode(Set<PosixFilePermission> set) {
-        int mode = 0;
-        for (PosixFilePermission p : set) {
-            mode |= 0400 >> p.ordinal();
-        }
-        return mode;
     }
 
     private Inode newInode(String path, long size, long mtime) throws Failure, IOException {
@@ -945,7 +982,8 @@ public final class VfsServer implements AutoCloseable {
             writeback(inode, first, count, true);
             if (inode.created) {
                 // the new name must be durable too: force its directory
-                try (FileChannel dir = FileChannel.open(host(inode.path).getParent(), StandardOpenOption.READ)) {
+                try (Beneath.Pin parent = beneath().parent(inode.path);
+                        FileChannel dir = FileChannel.open(parent.path(), StandardOpenOption.READ)) {
                     dir.force(true);
                 }
                 inode.created = false;
@@ -981,7 +1019,11 @@ public final class VfsServer implements AutoCloseable {
         }
         long mtime = cache.mtime(inode.slot);
         if (mtime > 0) {
-            Files.setLastModifiedTime(host(inode.path), FileTime.fromMillis(mtime));
+            try (Beneath.Pin parent = beneath().parent(inode.path)) {
+                Beneath.setMtime(parent, Beneath.name(inode.path), mtime, inode.path);
+            } catch (Failure f) {
+                throw f.errno().exception(inode.path, null, f.getMessage());
+            }
         }
     }
 
@@ -1005,22 +1047,18 @@ public final class VfsServer implements AutoCloseable {
     // ---- names
 
     private void stat(String path, ByteBuffer out) throws Failure, IOException {
-        Path host = host(path);
-        Map<String, Object> a;
-        try {
-            // one stat(2): the unix view has the inode number and mode beside the basic attributes
-            a = Files.readAttributes(host, "unix:ino,mode,size,lastModifiedTime,lastAccessTime,ctime", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            throw failure(e);
+        Sys.Stat a;
+        try (Beneath.Pin parent = beneath().parent(path)) {
+            // one fstatat(2) of the name in its pinned directory (a link is shown as what it is, not followed)
+            a = Beneath.lstat(parent, Beneath.name(path), path);
         }
-        int mode = (Integer) a.get("mode");
-        int type = switch (mode & 0170000) {
-            case 0040000 -> Op.T_DIR;
-            case 0100000 -> Op.T_FILE;
+        int type = switch (a.type()) {
+            case Sys.S_IFDIR -> Op.T_DIR;
+            case Sys.S_IFREG -> Op.T_FILE;
             default -> Op.T_OTHER;
         };
-        long size = (Long) a.get("size");
-        long mtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
+        long size = a.size();
+        long mtime = a.mtimeMillis();
         lock.lock();
         try {
             Inode inode = byPath.get(path);
@@ -1031,48 +1069,49 @@ public final class VfsServer implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        out.putInt(type).putLong(size).putLong(mtime).putLong(((FileTime) a.get("lastAccessTime")).toMillis())
-                .putLong(((FileTime) a.get("ctime")).toMillis()).putInt(mode & 0777).putLong((Long) a.get("ino"));
+        out.putInt(type).putLong(size).putLong(mtime).putLong(a.atimeMillis()).putLong(a.ctimeMillis())
+                .putInt(a.mode() & 0777).putLong(a.ino());
     }
 
     private void readdir(String path, int cookie, ByteBuffer out) throws Failure, IOException {
-        Path host = host(path);
-        if (!Files.isDirectory(host)) {
-            throw Files.exists(host) ? Errno.ENOTDIR.fail(null) : Errno.ENOENT.fail(null);
-        }
-        List<Path> entries;
-        try (Stream<Path> s = Files.list(host)) {
-            entries = s.sorted().toList();
-        }
-        int countAt = out.position();
-        out.putInt(-1).putInt(0);
-        int n = 0;
-        int i = cookie;
-        for (; i < entries.size(); i++) {
-            Path e = entries.get(i);
-            byte[] name = e.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-            if (out.remaining() < name.length + 3) {
-                break;
+        try (Beneath.Pin dir = beneath().pin(path)) {
+            if (Beneath.stat(dir, path).type() != Sys.S_IFDIR) {
+                throw Errno.ENOTDIR.fail(null);
             }
-            out.put((byte) (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) ? Op.T_DIR : Op.T_FILE));
-            out.putShort((short) name.length).put(name);
-            n++;
+            List<String> entries;
+            try (Stream<Path> s = Files.list(dir.path())) {
+                entries = s.map(e -> e.getFileName().toString()).sorted().toList();
+            }
+            int countAt = out.position();
+            out.putInt(-1).putInt(0);
+            int n = 0;
+            int i = cookie;
+            for (; i < entries.size(); i++) {
+                String e = entries.get(i);
+                byte[] name = e.getBytes(StandardCharsets.UTF_8);
+                if (out.remaining() < name.length + 3) {
+                    break;
+                }
+                int[] errno = new int[1];
+                Sys.Stat st = Sys.fstatat(dir.fd, e, Sys.AT_SYMLINK_NOFOLLOW, errno); // null: gone since the listing
+                out.put((byte) (st != null && st.type() == Sys.S_IFDIR ? Op.T_DIR : Op.T_FILE));
+                out.putShort((short) name.length).put(name);
+                n++;
+            }
+            out.putInt(countAt, i < entries.size() ? i : -1).putInt(countAt + 4, n);
         }
-        out.putInt(countAt, i < entries.size() ? i : -1).putInt(countAt + 4, n);
     }
 
     private void mkdir(String path, int mode) throws Failure {
-        try {
-            Files.createDirectory(host(path), PosixFilePermissions.asFileAttribute(permissions(mode)));
-        } catch (IOException e) {
-            throw failure(e);
+        try (Beneath.Pin parent = beneath().parent(path)) {
+            Beneath.mkdir(parent, Beneath.name(path), mode, path);
         }
     }
 
     private void remove(String path) throws Failure {
         lock.lock();
-        try {
-            Files.delete(host(path));
+        try (Beneath.Pin parent = beneath().parent(path)) {
+            Beneath.remove(parent, Beneath.name(path), path);
             Inode inode = byPath.remove(path);
             if (inode != null) {
                 inode.unlinked = true;
@@ -1081,8 +1120,6 @@ public final class VfsServer implements AutoCloseable {
                     release(inode);
                 }
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
@@ -1093,34 +1130,31 @@ public final class VfsServer implements AutoCloseable {
             throw Errno.EXDEV.fail("'" + from + "' and '" + to + "' are in different exports");
         }
         lock.lock();
-        try {
-            Path a = host(from);
-            Path b = host(to);
-            if (!Files.exists(a, LinkOption.NOFOLLOW_LINKS)) {
-                throw Errno.ENOENT.fail(null);
-            }
+        try (Beneath.Pin fromDir = beneath().parent(from); Beneath.Pin toDir = beneath().parent(to)) {
+            // both names in their pinned directories: renameat2(2) follows neither
+            String a = Beneath.name(from);
+            String b = Beneath.name(to);
+            Sys.Stat source = Beneath.lstat(fromDir, a, from);
             if (from.equals(to)) {
                 return;
             }
             if (to.startsWith(from + "/")) {
                 throw Errno.EINVAL.fail("cannot move a directory into itself");
             }
-            if (Files.exists(b, LinkOption.NOFOLLOW_LINKS)) {
+            if (Beneath.exists(toDir, b, to)) {
                 if ((flags & Op.R_REPLACE) == 0) {
                     throw Errno.EEXIST.fail(null);
                 }
-                if (Files.isDirectory(b) && !Files.isDirectory(a)) {
+                boolean targetDir = Beneath.lstat(toDir, b, to).type() == Sys.S_IFDIR;
+                boolean sourceDir = source.type() == Sys.S_IFDIR;
+                if (targetDir && !sourceDir) {
                     throw Errno.EISDIR.fail(null);
                 }
-                if (Files.isDirectory(a) && !Files.isDirectory(b)) {
+                if (sourceDir && !targetDir) {
                     throw Errno.ENOTDIR.fail(null);
                 }
             }
-            try {
-                Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw Errno.EXDEV.fail(e.getMessage());
-            }
+            Beneath.rename(fromDir, a, toDir, b, from);
             Inode replaced = byPath.remove(to);
             if (replaced != null) {
                 replaced.unlinked = true;
@@ -1137,8 +1171,6 @@ public final class VfsServer implements AutoCloseable {
                     closeChannel(i);
                 }
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
@@ -1146,14 +1178,12 @@ public final class VfsServer implements AutoCloseable {
 
     private void utimes(String path, long mtime) throws Failure {
         lock.lock();
-        try {
-            Files.setLastModifiedTime(host(path), FileTime.fromMillis(mtime));
+        try (Beneath.Pin parent = beneath().parent(path)) {
+            Beneath.setMtime(parent, Beneath.name(path), mtime, path);
             Inode inode = byPath.get(path);
             if (inode != null) {
                 cache.mtime(inode.slot, mtime);
             }
-        } catch (IOException e) {
-            throw failure(e);
         } finally {
             lock.unlock();
         }
@@ -1182,10 +1212,11 @@ public final class VfsServer implements AutoCloseable {
         }
     }
 
-    private void statfs(ByteBuffer out) throws IOException {
-        FileStore store = Files.getFileStore(repository());
+    private void statfs(ByteBuffer out) throws IOException, Failure {
+        Beneath b = beneath();
+        FileStore store = Files.getFileStore(b.dir());
         out.putLong(store.getTotalSpace()).putLong(store.getUnallocatedSpace()).putLong(store.getUsableSpace());
-        Errno.putString(out, repository().toString());
+        Errno.putString(out, b.dir().toString());
     }
 
     /** Writes every dirty page back and forces it (the root's orderly shutdown). */
@@ -1238,6 +1269,11 @@ public final class VfsServer implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+        synchronized (this) {
+            if (repository != null) {
+                repository.close();
+            }
         }
         cacheBridge.close();
         rpcBridge.close();

@@ -71,12 +71,16 @@ class MultiProcessTest {
     }
 
     Child start(String cluster, int vnode, String... extra) throws Exception {
+        return start(ProcessBuilder.Redirect.INHERIT, cluster, vnode, extra);
+    }
+
+    Child start(ProcessBuilder.Redirect stderr, String cluster, int vnode, String... extra) throws Exception {
         List<String> command = new ArrayList<>(List.of("taskset", "-c", Integer.toString(vnode % 2),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-Xmx64m", "-cp", System.getProperty("java.class.path"), VfsProcess.class.getName(),
                 RootFixture.SHM.toString(), cluster, Integer.toString(vnode)));
         command.addAll(List.of(extra));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command).redirectError(stderr).start();
         children.add(p);
         Child c = new Child(p);
         c.expect("ready");
@@ -201,6 +205,43 @@ class MultiProcessTest {
             java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             crc.update(random(1_500_000, 1));
             assertEquals("crc " + crc.getValue(), again.ask("crc /tmp/by-root"));
+        });
+    }
+
+    /**
+     * Issue 11, item 7: a vnode whose root is killed (here while stopped, so a request is left
+     * unanswered) ends its filesystem at once: the request fails in well under a second (it
+     * waited for its 60 s timeout), the client closes without a call to the dead root (its
+     * goodbye and two bridge closes, 5 s each), and nothing is printed with a stack trace.
+     */
+    @Test
+    void shouldStopAVnodesFilesystemAtOnceWhenTheRootIsKilled() throws Exception {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            String cluster = "vfs-" + ProcessHandle.current().pid() + "-" + name + "-gone";
+            clusters.add(cluster);
+            Path log = repository.resolveSibling(name + "-vnode1.err");
+            Child r = start(cluster, 0, repository.toString());
+            Child v = start(ProcessBuilder.Redirect.to(log.toFile()), cluster, 1);
+            try {
+                assertEquals("ok", v.ask("write /tmp/before the root dies"));
+                new ProcessBuilder("kill", "-STOP", Long.toString(r.process.pid())).start().waitFor();
+                v.process.getOutputStream().write("write /tmp/after never answered\n".getBytes(StandardCharsets.UTF_8));
+                v.process.getOutputStream().flush();
+                long killed = System.nanoTime();
+                r.process.destroyForcibly().waitFor();
+                String answer = v.next();
+                long failedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+                assertTrue(answer.startsWith("err ") && answer.contains("the root is gone"), answer);
+                assertTrue(failedMs < 1000, "the request failed " + failedMs + " ms after the root's kill -9");
+                String closed = v.ask("close");
+                long closeMs = Long.parseLong(closed.split(" ")[1]);
+                System.out.println("vfs without its root: request failed after " + failedMs + " ms, client closed in " + closeMs + " ms");
+                assertTrue(closeMs < 500, closed);
+                String err = Files.readString(log);
+                assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack traces:\n" + err);
+            } finally {
+                Files.deleteIfExists(log);
+            }
         });
     }
 

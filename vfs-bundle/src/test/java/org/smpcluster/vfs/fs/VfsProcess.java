@@ -23,7 +23,8 @@ import org.smpcluster.vfs.server.VfsServer;
  * DIR CLUSTER VNODE [REPOSITORY]} (with a repository it is the root and serves). It answers one
  * line per command on stdin: {@code write PATH TEXT}, {@code pwrite PATH TEXT} (at offset 0,
  * keeping the rest), {@code read PATH}, {@code head PATH N}, {@code fsync PATH}, {@code crc PATH},
- * {@code big PATH BYTES SEED} (written and fsynced), {@code map PATH}, {@code mapcheck}.
+ * {@code big PATH BYTES SEED} (written and fsynced), {@code map PATH}, {@code mapcheck}, {@code close} (the client,
+ * timed).
  */
 public final class VfsProcess {
 
@@ -33,7 +34,8 @@ public final class VfsProcess {
         boolean root = args.length > 3;
         Kernel kernel = Kernel.boot(root ? Kernel.Config.root(dir, args[1], 96L << 20) : Kernel.Config.joiner(dir, args[1], vnode));
         VfsServer server = root ? serve(kernel, Path.of(args[3]), 512, 256) : null;
-        VfsClient client = connect(kernel, vnode, Duration.ofSeconds(20));
+        // as a vnode's driver has it: kernel threads, and waits that end when the root is gone
+        VfsClient client = connect(kernel, vnode, Duration.ofSeconds(20), true);
         VfsService vfs = new VfsService(client);
         say("ready");
         FileMapping mapping = null;
@@ -98,6 +100,11 @@ public final class VfsProcess {
                         }
                         say("valid " + mapping.isValid() + " access " + access);
                     }
+                    case "close" -> {
+                        long start = System.nanoTime();
+                        client.close();
+                        say("closed " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                    }
                     default -> say("err no command " + w[0]);
                 }
             } catch (Exception e) {
@@ -123,6 +130,14 @@ public final class VfsProcess {
 
     /** A client of vnode {@code vnode} on {@code kernel}, its interrupt handler attached. */
     static VfsClient connect(Kernel kernel, int vnode, Duration timeout) throws org.smpcluster.vfs.cache.Errno.Failure {
+        return connect(kernel, vnode, timeout, false);
+    }
+
+    /**
+     * As above; with {@code asVnode}, the client's threads are the kernel's (their death ends the
+     * process: not in a test's own JVM) and its waits end when the root is gone.
+     */
+    static VfsClient connect(Kernel kernel, int vnode, Duration timeout, boolean asVnode) throws org.smpcluster.vfs.cache.Errno.Failure {
         VfsClient[] box = new VfsClient[1];
         kernel.pipeline().attach(InterruptPipeline.KERNEL, VfsServer.CLIENT_VECTOR, (v, hits) -> {
             if (box[0] != null) {
@@ -130,7 +145,10 @@ public final class VfsProcess {
             }
             return false;
         });
-        box[0] = new VfsClient(vnode, kernel.bridges(), kernel.portals()::raise, timeout);
+        box[0] = asVnode
+                ? new VfsClient(vnode, kernel.bridges(), kernel.portals()::raise, timeout, kernel::kernelThread,
+                        org.smpcluster.vfs.Commands.rootAlive(kernel))
+                : new VfsClient(vnode, kernel.bridges(), kernel.portals()::raise, timeout);
         return box[0];
     }
 
