@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
 import org.smpcluster.api.bootloader.Bootloader;
@@ -1109,28 +1107,67 @@ public final class Kmb implements Bootloader, AutoCloseable {
             all = new ArrayList<>(vnodes.values());
             all.forEach(m -> m.stopping = true);
         }
+        List<Spare> standbys;
         synchronized (vnodes) {
-            spares.values().forEach(spare -> spare.process().destroyForcibly());
+            standbys = new ArrayList<>(spares.values());
             spares.clear();
         }
+        standbys.forEach(spare -> spare.process().destroyForcibly());
         all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
         all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
+        for (Spare spare : standbys) {
+            try {
+                spare.process().waitFor(settings.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try {
             deleteTree(stub);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             LOG.log(Level.WARNING, "cannot remove the boot stub " + stub, e);
         }
     }
 
+    /**
+     * Removes a tree, links not followed. What vanishes meanwhile is no error: a vnode's shutdown
+     * removes its own framework cache while the root removes the same.
+     */
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                    throws IOException {
+                Files.deleteIfExists(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                try {
+                    Files.deleteIfExists(d);
+                } catch (java.nio.file.DirectoryNotEmptyException raced) {
+                    // A process still writing into it (a standby's cache): one more pass.
+                    deleteTree(d);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     static String mib(long bytes) {

@@ -141,6 +141,8 @@ public final class VnodeBoot {
         try {
             String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
             if (line == null) {
+                // The bootloader let this standby go, or its root died: nothing to wait for.
+                rootGone = true;
                 System.exit(0);
             }
             String[] go = line.strip().split("\\s+");
@@ -403,6 +405,18 @@ public final class VnodeBoot {
     private static void end(String vnode, String why) {
         System.err.println("vnode " + vnode + ": " + why + "; ending this vnode");
         rootGone = true;
+        // However the shutdown goes (a stop that blocks before its wait begins, say), the
+        // process ends by this deadline: a deadline's timer, not a wait for a state.
+        Thread.ofPlatform().daemon().name("orphan-deadline").start(() -> {
+            try {
+                Thread.sleep(ORPHAN_STOP_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("vnode " + vnode + ": still stopping " + ORPHAN_STOP_MILLIS + " ms after its root's end;"
+                    + " halting");
+            Runtime.getRuntime().halt(0);
+        });
         System.exit(0);
     }
 
