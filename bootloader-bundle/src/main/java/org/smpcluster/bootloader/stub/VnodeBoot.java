@@ -43,8 +43,8 @@ public final class VnodeBoot {
     /** Set when the root is gone: the shutdown then does not wait long for a framework that waits for it. */
     private static volatile boolean rootGone;
 
-    /** How long the shutdown waits for the framework to stop once the root is gone (the vnode ends within 3.5 s). */
-    private static final long ORPHAN_STOP_MILLIS = 2_500;
+    /** How long the shutdown waits for the framework to stop once the root is gone (the vnode ends within 3.5 s of its root). */
+    private static final long ORPHAN_STOP_MILLIS = 2_000;
 
     /** The boot parameters that are the same for every vnode of a cluster. */
     private static final java.util.Set<String> CLUSTER_WIDE = java.util.Set.of("smpcluster.cluster",
