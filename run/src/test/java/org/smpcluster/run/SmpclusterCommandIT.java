@@ -136,6 +136,19 @@ class SmpclusterCommandIT {
     }
 
     @Test
+    void shouldShowARestartedVnodesLogAsItsOwn() throws Exception {
+        Run run = smpcluster(null, "--no-build", "--with-vnodes", "-c",
+                "kmb:restart 1; kmb:log 1; kmb:log 5");
+
+        assertEquals(1, run.exit(), run::toString);
+        // The restart took over the standby JVM: its log, from before it was anybody's, is vnode 1's now.
+        assertTrue(run.out().contains("standby (pid ") && run.out().contains("vnode 1: framework started"),
+                run::toString);
+        assertTrue(!run.out().contains("vnode null"), "the log names the vnode, or a standby as one: " + run);
+        assertTrue(run.err().contains("vnode 5 was never booted by this bootloader; it booted vnodes 1"), run::toString);
+    }
+
+    @Test
     void shouldEndItsVnodesWhenTheRootIsKilled() throws Exception {
         List<String> command = List.of("bash", SCRIPT.toString(), "--cluster", cluster, "--no-build");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);

@@ -34,6 +34,8 @@ import java.util.stream.Stream;
 public final class VnodeBoot {
 
     private static boolean VERBOSE;
+    /** "vnode N", or "standby (pid P)" until a standby takes over. */
+    private static volatile String label = "vnode ?";
 
     /** The framework cache is this user's alone, as the bootloader's whole directory is. */
     private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
@@ -95,6 +97,11 @@ public final class VnodeBoot {
         String digest = loaded.digest();
         long crc = loaded.crc();
         VERBOSE = params.contains("smpcluster.boot.verbose=true");
+        // Who this is, for the boot timeline: the vnode of the region's parameters, or a standby.
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("(?m)^smpcluster\\.vnode=(\\d+)$")
+                .matcher(params);
+        label = standby ? "standby (pid " + ProcessHandle.current().pid() + ")"
+                : id.find() ? "vnode " + id.group(1) : "vnode ?";
         trace(start, "image copied out of the region");
         long actual = ImageDescriptor.crc(image);
         if (actual != crc) {
@@ -259,6 +266,7 @@ public final class VnodeBoot {
         trace(start, standby != null ? "every bundle installed, standing by" : "early bundles installed");
         if (standby != null) {
             standby.run();
+            label = "vnode " + System.getProperty("smpcluster.vnode");
             watchRoot(physmem()); // a vnode now, with an id to name in what it says
             start = System.nanoTime();
             trace(start, "taking over");
@@ -297,9 +305,7 @@ public final class VnodeBoot {
     private static void trace(long start, String what) {
         if (VERBOSE) {
             // A standby is nobody's vnode yet: it says so, not "vnode null".
-            String vnode = System.getProperty("smpcluster.vnode");
-            System.err.printf("%s: %s at %.1f ms%n", vnode == null ? "standby (pid " + ProcessHandle.current().pid() + ")"
-                    : "vnode " + vnode, what, (System.nanoTime() - start) / 1e6);
+            System.err.printf("%s: %s at %.1f ms%n", label, what, (System.nanoTime() - start) / 1e6);
         }
     }
 
