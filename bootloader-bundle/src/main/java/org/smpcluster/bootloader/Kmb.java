@@ -102,6 +102,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
         long staleGcTicks = -1;
         /** When the watchdog first saw the heartbeat stale (nanos), for the GC grace. */
         long staleSinceNanos;
+        /** When {@code staleGcTicks} was read (nanos). */
+        long staleGcNanos;
         /** Whether the watchdog said it waits for this stale vnode's collector. */
         boolean waitedForGc;
     }
@@ -602,6 +604,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                     // with. Never a verdict in the same turn: without a baseline (the watchdog
                     // itself ran late) there is no telling a collection from a hang.
                     m.staleGcTicks = GcTicks.of(m.process.pid());
+                    m.staleGcNanos = now;
                     m.staleSinceNanos = now;
                     m.waitedForGc = false;
                     continue;
@@ -609,8 +612,15 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 if (age <= timeout) {
                     continue;
                 }
+                // The question is asked of windows of half the timeout: the ticks are 10 ms
+                // (USER_HZ), and a collector under pressure works in bursts.
                 long ticks = GcTicks.of(m.process.pid());
-                boolean collecting = ticks > m.staleGcTicks && !GcTicks.stopped(m.process.pid());
+                boolean stopped = GcTicks.stopped(m.process.pid());
+                boolean collecting = ticks > m.staleGcTicks && !stopped;
+                boolean windowOver = now - m.staleGcNanos >= timeout / 2;
+                if (!collecting && !windowOver && !stopped) {
+                    continue; // this window may still see the collector
+                }
                 if (collecting && now - m.staleSinceNanos < GC_GRACE_NANOS) {
                     if (!m.waitedForGc) {
                         m.waitedForGc = true;
@@ -618,7 +628,10 @@ public final class Kmb implements Bootloader, AutoCloseable {
                                 + " ms, but its collector is running (" + (ticks - m.staleGcTicks)
                                 + " ticks); waiting for it");
                     }
-                    m.staleGcTicks = ticks; // the next verdict asks about the next period
+                    if (windowOver) {
+                        m.staleGcTicks = ticks; // the next window asks again
+                        m.staleGcNanos = now;
+                    }
                     continue;
                 }
                 LOG.log(Level.WARNING, "vnode " + e.getKey() + " is hung: no heartbeat for " + age / 1_000_000

@@ -52,6 +52,11 @@ final class FakeRoot implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
 
     FakeRoot(Path dir) throws IOException {
+        this(dir, "sleep 120");
+    }
+
+    /** A fake root whose vnode processes, once they said they joined, exec {@code command}. */
+    FakeRoot(Path dir, String command) throws IOException {
         this.dir = dir;
         script = dir.resolve("fake-java");
         // Started as: setsid taskset -c CPUS fake-java JVM-OPTIONS... -cp STUB VnodeBoot PHYSMEM OFFSET SIZE [--standby]
@@ -63,8 +68,8 @@ final class FakeRoot implements AutoCloseable {
                   read go off size || exit 0
                 fi
                 echo $$ > %s/joined-$off.tmp && mv %s/joined-$off.tmp %s/joined-$off
-                exec sleep 120
-                """.formatted(dir, dir, dir));
+                exec %s
+                """.formatted(dir, dir, dir, command));
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         nanokernel = fakeNanokernel();
         memory = fakeMemory();

@@ -271,6 +271,56 @@ class KmbTest {
         }
     }
 
+    /**
+     * A vnode whose heartbeat is stale while its JVM collects garbage (here: a JVM that does
+     * nothing but collect, with the serial collector, as a small vnode's JVM picks) is not a
+     * hung vnode: it is let be past the timeout, and killed only when the grace is over.
+     */
+    @Test
+    void shouldNotKillAVnodeWhileItsCollectorRunsButOnlyAfterTheGrace() throws Exception {
+        Path busy = tmp.resolve("GcBusy.java");
+        Files.writeString(busy, """
+                public class GcBusy {
+                    public static void main(String[] args) {
+                        Object[] live = new Object[20_000];
+                        for (long i = 0; ; i++) {
+                            live[(int) (i % live.length)] = new long[64];
+                            if (i % 1000 == 0) {
+                                System.gc();
+                            }
+                        }
+                    }
+                }
+                """);
+        String jvm = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        root.close();
+        root = new FakeRoot(tmp, jvm + " -XX:+UseSerialGC -Xmx32m " + busy);
+        root.devices.add(DISK, "storage", "disk0", "/tmp/d0");
+        kmb = root.kmb(Duration.ofMillis(600));
+        VnodeInfo v = kmb.boot(spec(2, List.of(), RestartPolicy.NEVER), root.progress());
+        ProcessHandle vnode = ProcessHandle.of(v.pid()).orElseThrow();
+        await("its collector runs", Duration.ofSeconds(20), () -> GcTicks.of(v.pid()) > 20);
+        long stale = System.nanoTime();
+        Thread ager = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                root.heartbeatAgeNanos.put(2, System.nanoTime() - stale);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            vnode.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+            long killed = (System.nanoTime() - stale) / 1_000_000;
+            System.out.printf("a collecting vnode with a stale heartbeat was killed after %d ms%n", killed);
+            assertTrue(killed >= Kmb.GC_GRACE_NANOS / 1_000_000, "killed after " + killed + " ms, in its grace");
+        } finally {
+            ager.interrupt();
+        }
+    }
+
     @Test
     void shouldReadGcThreadsCpuTimeOfAJvm() throws Exception {
         long before = GcTicks.of(ProcessHandle.current().pid());
