@@ -378,6 +378,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     /** Pins a standby to the vnode's CPUs and tells it which region it becomes; returns it. */
     private static Process takeOver(Process standby, VnodeSpec spec, MemoryRegion region) {
+        awaitExecChain(standby);
         Cpus.pinProcess(standby.pid(), spec.cpus());
         try {
             var in = standby.getOutputStream();
@@ -387,6 +388,29 @@ public final class Kmb implements Bootloader, AutoCloseable {
             return standby;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot wake the standby JVM (pid " + standby.pid() + ")", e);
+        }
+    }
+
+    /**
+     * Waits until a process started as {@code setsid taskset -c CPUS java ...} runs the JVM: a
+     * standby taken over at once (a boot right after a join) may still be taskset, which would
+     * set its own CPUs after the takeover pinned it to the vnode's.
+     */
+    private static void awaitExecChain(Process process) {
+        Path comm = Path.of("/proc", Long.toString(process.pid()), "comm");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        try {
+            while (process.isAlive() && System.nanoTime() < deadline) {
+                String name = Files.readString(comm).strip();
+                if (!name.equals("setsid") && !name.equals("taskset")) {
+                    return;
+                }
+                Thread.sleep(1); // polling the exec chain, bounded by the deadline
+            }
+        } catch (IOException gone) {
+            // it ended: the takeover's write fails and the boot starts a fresh JVM
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -687,12 +711,13 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public void stop(int id) {
+        requireVnodeId(id, "Ctrl-D at its prompt stops it, and the cluster with it");
         Managed m;
         synchronized (vnodes) {
             m = vnodes.get(id);
             if (m == null || m.process == null) {
-                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; vnodes: "
-                        + vnodes.keySet());
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; it booted "
+                        + bootedIds());
             }
             m.stopping = true;
         }
@@ -717,11 +742,13 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public VnodeInfo restart(int id, Consumer<String> progress) {
+        requireVnodeId(id, "restart the cluster to restart it");
         Managed m;
         synchronized (vnodes) {
             m = vnodes.get(id);
             if (m == null) {
-                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader");
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; it booted "
+                        + bootedIds());
             }
         }
         if (m.process != null && m.process.isAlive()) {

@@ -161,6 +161,10 @@ class KmbTest {
                 assertThrows(IllegalArgumentException.class, () -> commands.log(4)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> commands.threads(4)).getMessage()
                 .startsWith("vnode 4 has no running process"));
+        assertEquals("vnode id 99 is outside 1..15 (0 is the root)",
+                assertThrows(IllegalArgumentException.class, () -> commands.stop(99)).getMessage());
+        assertEquals("vnode 4 was not booted by this bootloader; it booted no vnode yet (kmb:boot or kmb:cluster)",
+                assertThrows(IllegalArgumentException.class, () -> commands.restart(false, 4)).getMessage());
     }
 
     @Test
