@@ -145,6 +145,36 @@ class KmbTest {
     }
 
     @Test
+    void shouldCheckAFileAgainstWhatThisRootHoldsWithFileAndLine() throws Exception {
+        kmb = root.kmb(Duration.ofMillis(600));
+        kmb.boot(spec(2, List.of(), RestartPolicy.NEVER), root.progress());
+        root.owner(PORT, 1);
+        Path file = tmp.resolve("c.cluster");
+        Files.writeString(file, "cluster " + root.cluster + "\nphysmem 2g\novercommit yes\n"
+                + "device " + DISK + " storage otherdisk /tmp/d0\ndevice " + PORT + " net port tcp:18080\n"
+                + "vnode 0 cpus 0 memory 256m\nvnode 2 cpus 0 memory 64m devices " + PORT + "\n");
+        KmbCommands commands = new KmbCommands(kmb, root.nanokernel);
+
+        List<String> p = assertThrows(org.smpcluster.api.bootloader.ConfigException.class,
+                () -> commands.check(file.toString())).problems();
+
+        assertEquals(List.of(file + ":2: physmem 2048 MiB is more than this root's 1024 MiB; start the root with --config "
+                + file + " (or --physmem 2048m)",
+                file + ":4: device " + DISK + " is already in this root's table as 'storage disk0 /tmp/d0'; declare it so, "
+                        + "or use another address",
+                file + ":7: device " + PORT + " is owned by vnode 1 now; unassign it there (device:unassign " + PORT
+                        + ") or give vnode 2 another",
+                file + ":7: vnode 2 is running (pid " + info(2).pid() + "); stop it first (kmb:stop 2)"), p);
+        // kmb:cluster refuses it the same way, before anything boots.
+        assertThrows(org.smpcluster.api.bootloader.ConfigException.class, () -> commands.cluster(false, file.toString()));
+        // Another cluster's file is checked for this machine only, and says so.
+        Files.writeString(file, "cluster other\nphysmem 2g\nvnode 0 cpus 0 memory 256m\n");
+        assertTrue(commands.check(file.toString()).contains(": OK (checked for this machine; this root runs cluster"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> commands.check(tmp.toString())).getMessage()
+                .endsWith("is a directory; give a cluster configuration file, e.g. run/examples/demo.cluster"));
+    }
+
+    @Test
     void shouldAnswerLogAndThreadsOfNoVnodeClearly() throws Exception {
         kmb = root.kmb(Duration.ofMillis(600));
         KmbCommands commands = new KmbCommands(kmb, root.nanokernel);

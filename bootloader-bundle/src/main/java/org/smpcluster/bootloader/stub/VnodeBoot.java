@@ -45,7 +45,10 @@ public final class VnodeBoot {
     /** Set when the root is gone: the shutdown then does not wait long for a framework that waits for it. */
     private static volatile boolean rootGone;
 
-    /** How long the shutdown waits for the framework to stop once the root is gone (the vnode ends within 3.5 s of its root). */
+    /**
+     * How long the shutdown waits for the framework to stop once the root is gone: the vnode
+     * must end within 3.5 s of its root.
+     */
     private static final long ORPHAN_STOP_MILLIS = 2_000;
 
     /** The boot parameters that are the same for every vnode of a cluster. */
@@ -120,13 +123,13 @@ public final class VnodeBoot {
         }
         boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
         // The framework's cache goes under the bootloader's stub directory (this JVM's class
-        // path), which the bootloader removes when the root shuts down: a vnode killed with
-        // SIGKILL cannot clean up after itself.
-        // Named by this process's pid: the bootloader removes it when the process ends, however
-        // it ends (kill -9 included), and a restart does not leave the old one behind.
+        // path), named by this process's pid: a vnode killed with SIGKILL cannot clean up after
+        // itself, so the bootloader removes it when the process ends, however it ends. One
+        // there already was a dead process's of the same pid.
         Path stubDir = Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0]);
         Path storage = stubDir.resolve("storage").resolve("pid-" + ProcessHandle.current().pid());
         Files.createDirectories(storage.getParent(), PRIVATE);
+        delete(storage);
         Files.createDirectory(storage, PRIVATE);
         try {
             Map<String, byte[]> entries = InMemoryJarLoader.unzip(image);
@@ -214,15 +217,16 @@ public final class VnodeBoot {
                 Object stopped = felix.getClass().getMethod("waitForStop", long.class).invoke(felix,
                         rootGone ? ORPHAN_STOP_MILLIS : 10_000L);
                 delete(storage);
-                if (rootGone && (int) stopped.getClass().getMethod("getType").invoke(stopped) == 0x200 /* WAIT_TIMEDOUT */) {
+                int waitTimedOut = 0x200; // FrameworkEvent.WAIT_TIMEDOUT
+                if (rootGone && (int) stopped.getClass().getMethod("getType").invoke(stopped) == waitTimedOut) {
                     // Whatever still waits for the dead root waits in vain: end now.
-                    System.err.println("vnode " + System.getProperty("smpcluster.vnode") + ": the framework did not stop"
-                            + " within " + ORPHAN_STOP_MILLIS + " ms of its root's end; halting");
+                    System.err.println(label + ": the framework did not stop within " + ORPHAN_STOP_MILLIS
+                            + " ms of its root's end; halting");
                     Runtime.getRuntime().halt(0);
                 }
             } catch (ReflectiveOperationException | IOException | RuntimeException e) {
                 // The JVM is going down anyway and the bootloader removes what is left: one line, no trace.
-                System.err.println("vnode " + System.getProperty("smpcluster.vnode") + ": stopping the framework: " + e);
+                System.err.println(label + ": stopping the framework: " + e);
             }
         }, "vnode-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
@@ -377,7 +381,6 @@ public final class VnodeBoot {
      */
     private static void watchRoot(Path physmem) {
         Thread.ofPlatform().daemon().name("root-watch").start(() -> {
-            String vnode = System.getProperty("smpcluster.vnode");
             try (Arena arena = Arena.ofConfined();
                     FileChannel channel = FileChannel.open(physmem, StandardOpenOption.READ)) {
                 MemorySegment header = channel.map(FileChannel.MapMode.READ_ONLY, 0, 4096, arena);
@@ -387,16 +390,16 @@ public final class VnodeBoot {
                 ProcessHandle root = ProcessHandle.of(rootPid).orElse(null);
                 while (true) {
                     if (root == null || !root.isAlive()) {
-                        end(vnode, "the root (pid " + rootPid + ") ended");
+                        end("the root (pid " + rootPid + ") ended");
                     }
                     long age = System.nanoTime() - (long) word.getAcquire(header, ROOT_HEARTBEAT_OFFSET);
                     if (age > 3_000_000_000L) {
-                        end(vnode, "the root's heartbeat stopped " + age / 1_000_000 + " ms ago (pid " + rootPid + ")");
+                        end("the root's heartbeat stopped " + age / 1_000_000 + " ms ago (pid " + rootPid + ")");
                     }
                     Thread.sleep(ROOT_WATCH_MILLIS); // a watchdog's period, not a wait for a state
                 }
             } catch (IOException | InterruptedException e) {
-                System.err.println("vnode " + vnode + ": cannot watch the root (" + e + "); ending this vnode");
+                System.err.println(label + ": cannot watch the root (" + e + "); ending this vnode");
                 rootGone = true;
                 System.exit(1);
             }
@@ -408,8 +411,8 @@ public final class VnodeBoot {
                 "smpcluster-" + System.getProperty("smpcluster.cluster"));
     }
 
-    private static void end(String vnode, String why) {
-        System.err.println("vnode " + vnode + ": " + why + "; ending this vnode");
+    private static void end(String why) {
+        System.err.println(label + ": " + why + "; ending this vnode");
         rootGone = true;
         // However the shutdown goes (a stop that blocks before its wait begins, say), the
         // process ends by this deadline: a deadline's timer, not a wait for a state.
@@ -419,8 +422,7 @@ public final class VnodeBoot {
             } catch (InterruptedException e) {
                 return;
             }
-            System.err.println("vnode " + vnode + ": still stopping " + ORPHAN_STOP_MILLIS + " ms after its root's end;"
-                    + " halting");
+            System.err.println(label + ": still stopping " + ORPHAN_STOP_MILLIS + " ms after its root's end; halting");
             Runtime.getRuntime().halt(0);
         });
         System.exit(0);
