@@ -42,6 +42,15 @@ class TerminalIT {
                 .map(a -> String.join(" ", a).contains("smpcluster.cluster=" + cluster)).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
         Files.deleteIfExists(Path.of(physmem));
+        // What a root killed with the tmux session could not remove: its vnodes' logs and caches.
+        Path stub = Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-kmb-" + cluster);
+        if (Files.exists(stub)) {
+            try (var files = Files.walk(stub)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
     }
 
     @Test
