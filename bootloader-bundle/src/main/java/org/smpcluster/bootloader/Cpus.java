@@ -29,25 +29,46 @@ final class Cpus {
         }
     }
 
-    /** "0-2,4" as [0, 1, 2, 4]. */
+    /** The highest CPU id a list may name (Linux's NR_CPUS is at most 8192). */
+    static final int MAX_CPU = 8191;
+
+    /**
+     * "0-2,4" as [0, 1, 2, 4], in order, each once. Every bound is checked before a range is
+     * expanded: "0-2147483647" is refused at once, not looped over.
+     */
     static List<Integer> parse(String list) {
-        List<Integer> cpus = new ArrayList<>();
-        for (String part : list.split(",")) {
+        java.util.BitSet cpus = new java.util.BitSet();
+        for (String part : list.split(",", -1)) {
             String p = part.strip();
             if (p.isEmpty()) {
-                continue;
+                if (list.isBlank()) {
+                    continue;
+                }
+                throw new IllegalArgumentException("CPU list '" + shorten(list) + "' has an empty entry; write it like"
+                        + " 1, 0,2 or 2-3");
             }
-            int dash = p.indexOf('-');
-            int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash));
-            int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1));
+            java.util.regex.Matcher m = RANGE.matcher(p);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("CPU list '" + shorten(list) + "' is not like 1, 0,2 or 2-3");
+            }
+            // More than 9 digits is beyond any CPU: not parsed, refused below.
+            long from = m.group(1).length() > 9 ? Long.MAX_VALUE : Long.parseLong(m.group(1));
+            long to = m.group(2) == null ? from : m.group(2).length() > 9 ? Long.MAX_VALUE : Long.parseLong(m.group(2));
             if (from > to) {
-                throw new IllegalArgumentException("CPU range '" + p + "' runs backwards");
+                throw new IllegalArgumentException("CPU range '" + shorten(p) + "' runs backwards; write it low-high");
             }
-            for (int c = from; c <= to; c++) {
-                cpus.add(c);
+            if (to > MAX_CPU) {
+                throw new IllegalArgumentException("CPU '" + shorten(p) + "' is beyond CPU " + MAX_CPU);
             }
+            cpus.set((int) from, (int) to + 1);
         }
-        return cpus;
+        return cpus.stream().boxed().toList();
+    }
+
+    private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("(\\d+)(?:-(\\d+))?");
+
+    private static String shorten(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 32) + "...";
     }
 
     /** Pins every thread of process {@code pid}, and those it starts later, to {@code cpus}. */

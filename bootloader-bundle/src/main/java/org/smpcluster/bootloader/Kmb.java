@@ -7,12 +7,10 @@ import java.lang.System.Logger.Level;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
@@ -24,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
 import org.smpcluster.api.bootloader.Bootloader;
@@ -32,6 +29,7 @@ import org.smpcluster.api.bootloader.ClusterConfig;
 import org.smpcluster.api.bootloader.RestartPolicy;
 import org.smpcluster.api.bootloader.VnodeInfo;
 import org.smpcluster.api.bootloader.VnodeSpec;
+import org.smpcluster.api.nanokernel.DeviceInfo;
 import org.smpcluster.api.nanokernel.DeviceManager;
 import org.smpcluster.api.nanokernel.MemoryRegion;
 import org.smpcluster.api.nanokernel.Nanokernel;
@@ -98,6 +96,16 @@ public final class Kmb implements Bootloader, AutoCloseable {
         String digest = "-";
         /** Where the current process writes its output. */
         Path log;
+        /** Whether it ever joined: a vnode that never came up is not listed once its boot failed. */
+        boolean everJoined;
+        /** The watchdog's view of a stale heartbeat: its GC threads' CPU ticks when it went stale, or -1. */
+        long staleGcTicks = -1;
+        /** When the watchdog first saw the heartbeat stale (nanos), for the GC grace. */
+        long staleSinceNanos;
+        /** When {@code staleGcTicks} was read (nanos). */
+        long staleGcNanos;
+        /** Whether the watchdog said it waits for this stale vnode's collector. */
+        boolean waitedForGc;
     }
 
     /** A JVM with the image's bundles installed, waiting to become a vnode of a given memory size. */
@@ -124,7 +132,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         this.devices = devices;
         this.settings = settings;
         this.stub = extractStub(self, nanokernel.clusterName());
-        long period = Math.max(50, settings.hangTimeout().toMillis() / 4);
+        long period = watchdogPeriodMillis(settings.hangTimeout());
         watchdog.scheduleAtFixedRate(this::checkHeartbeats, period, period, TimeUnit.MILLISECONDS);
     }
 
@@ -175,7 +183,26 @@ public final class Kmb implements Bootloader, AutoCloseable {
             m.stopping = false;
             m.state = VnodeState.BOOTING;
         }
-        return start(m, progress, standby);
+        try {
+            return start(m, progress, standby);
+        } catch (RuntimeException e) {
+            forgetIfNeverUp(m);
+            throw e;
+        }
+    }
+
+    /**
+     * A boot that failed: a vnode that never came up is no vnode (no FAILED row left behind by
+     * a kmb:boot with a typo); one that ran before stays listed, FAILED, so that kmb:restart
+     * can bring it back.
+     */
+    private void forgetIfNeverUp(Managed m) {
+        synchronized (vnodes) {
+            // Whatever process this boot started was destroyed on the way out of start().
+            if (!m.everJoined && vnodes.get(m.spec.id()) == m) {
+                vnodes.remove(m.spec.id());
+            }
+        }
     }
 
     private VnodeInfo start(Managed m, Consumer<String> progress, boolean useStandby) {
@@ -301,6 +328,8 @@ public final class Kmb implements Bootloader, AutoCloseable {
         synchronized (vnodes) {
             if (m.process == started) {
                 m.state = VnodeState.JOINED;
+                m.everJoined = true;
+                m.staleGcTicks = -1;
                 m.lastBoot = steps.nanos.clone();
             }
         }
@@ -322,11 +351,34 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 "smpcluster.devices=" + String.join(",", spec.devices()),
                 "smpcluster.boot.verbose=true",
                 networks == null ? "" : "smpcluster.networks=" + networks,
+                faultInjection(),
                 "");
+    }
+
+    /** The root's fault injection setting, passed on to the vnodes it boots (the fault-injection suite). */
+    static final String FAULT_INJECT = "smpcluster.fault.inject";
+
+    private static String faultInjection() {
+        String value = System.getProperty(FAULT_INJECT);
+        if (value == null || value.isBlank()) {
+            return "";
+        }
+        // The parameters are read as a properties file: escape what it would take apart.
+        StringBuilder escaped = new StringBuilder();
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '\\' -> escaped.append("\\\\");
+                case '\n' -> escaped.append("\\n");
+                case '\r' -> escaped.append("\\r");
+                default -> escaped.append(c);
+            }
+        }
+        return FAULT_INJECT + "=" + escaped;
     }
 
     /** Pins a standby to the vnode's CPUs and tells it which region it becomes; returns it. */
     private static Process takeOver(Process standby, VnodeSpec spec, MemoryRegion region) {
+        awaitExecChain(standby);
         Cpus.pinProcess(standby.pid(), spec.cpus());
         try {
             var in = standby.getOutputStream();
@@ -336,6 +388,29 @@ public final class Kmb implements Bootloader, AutoCloseable {
             return standby;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot wake the standby JVM (pid " + standby.pid() + ")", e);
+        }
+    }
+
+    /**
+     * Waits until a process started as {@code setsid taskset -c CPUS java ...} runs the JVM: a
+     * standby taken over at once (a boot right after a join) may still be taskset, which would
+     * set its own CPUs after the takeover pinned it to the vnode's.
+     */
+    private static void awaitExecChain(Process process) {
+        Path comm = Path.of("/proc", Long.toString(process.pid()), "comm");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        try {
+            while (process.isAlive() && System.nanoTime() < deadline) {
+                String name = Files.readString(comm).strip();
+                if (!name.equals("setsid") && !name.equals("taskset")) {
+                    return;
+                }
+                Thread.sleep(1); // polling the exec chain, bounded by the deadline
+            }
+        } catch (IOException gone) {
+            // it ended: the takeover's write fails and the boot starts a fresh JVM
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -365,6 +440,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 synchronized (vnodes) {
                     spares.remove(key, spare);
                 }
+                removeStorage(spare.process()); // a standby that never took over (or did and ended)
             });
         });
     }
@@ -383,7 +459,10 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     private Process launch(VnodeSpec spec, MemoryRegion region, Path log, boolean standby) {
         String cpus = spec.cpus().stream().map(String::valueOf).collect(Collectors.joining(","));
-        List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus, settings.java(),
+        // setsid: a session of its own, without the root's controlling terminal, so that a ^C
+        // (or a hang-up) at the root's terminal reaches the root only. The vnode still ends with
+        // its root: its boot stub watches the root's process.
+        List<String> command = new ArrayList<>(List.of("setsid", "taskset", "-c", cpus, settings.java(),
                 "-Xmx" + heapMib(spec) + "m",
                 "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow"));
@@ -395,6 +474,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
             command.add("--standby");
         }
         try {
+            privateFile(log);
             return new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
@@ -447,6 +527,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     /** A vnode process ended: stopped on purpose, or failed (then perhaps restarted). */
     private void exited(Managed m, Process process) {
+        removeStorage(process);
         int id;
         boolean restart;
         synchronized (vnodes) {
@@ -480,6 +561,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                     }
                     m.restarts++;
                     m.state = VnodeState.BOOTING;
+                    m.spec = withDevices(m.spec, restartDevices(devices, id, m.spec.devices()));
                 }
                 start(m, line -> LOG.log(Level.INFO, line), true);
             } catch (RuntimeException e) {
@@ -500,7 +582,25 @@ public final class Kmb implements Bootloader, AutoCloseable {
         }
     }
 
-    /** The watchdog: a joined vnode whose heartbeat is older than the hang timeout is hung. */
+    /** How often the watchdog looks: a tenth of a second, or a quarter of a shorter timeout. */
+    static long watchdogPeriodMillis(Duration hangTimeout) {
+        return Math.max(10, Math.min(100, hangTimeout.toMillis() / 4));
+    }
+
+    /**
+     * The longest a vnode whose heartbeat is stale is let live while its JVM's collector works
+     * (a long GC pause is not a hang). Past it, a vnode that only collects is as good as hung.
+     */
+    static final long GC_GRACE_NANOS = 5_000_000_000L;
+
+    /**
+     * The watchdog: a joined vnode whose heartbeat is older than the hang timeout is hung,
+     * unless its JVM is collecting garbage: then its GC threads (or, with the serial collector,
+     * the VM thread) burn CPU while every Java thread waits at the safepoint. So when a vnode
+     * goes stale the watchdog notes its GC threads' CPU time (/proc/PID/task/N/stat), and at
+     * the timeout kills it only if they used none since (a stopped or deadlocked JVM uses none)
+     * or the grace is over.
+     */
     private void checkHeartbeats() {
         List<VnodeState> table;
         try {
@@ -508,33 +608,79 @@ public final class Kmb implements Bootloader, AutoCloseable {
         } catch (RuntimeException e) {
             return; // the nanokernel is going away
         }
+        long timeout = settings.hangTimeout().toNanos();
         synchronized (vnodes) {
             for (Map.Entry<Integer, Managed> e : vnodes.entrySet()) {
                 Managed m = e.getValue();
                 VnodeState s = table.get(e.getKey());
-                if (m.process != null && m.process.isAlive() && !m.stopping && s.state().equals(VnodeState.JOINED)
-                        && s.pid() == m.process.pid() && s.heartbeatAgeNanos() > settings.hangTimeout().toNanos()) {
-                    LOG.log(Level.WARNING, "vnode " + e.getKey() + " is hung: no heartbeat for "
-                            + s.heartbeatAgeNanos() / 1_000_000 + " ms; killing pid " + m.process.pid());
-                    m.state = "HUNG";
-                    m.process.destroyForcibly(); // its exit marks it failed and restarts it
+                if (m.process == null || !m.process.isAlive() || m.stopping || !s.state().equals(VnodeState.JOINED)
+                        || s.pid() != m.process.pid()) {
+                    continue;
                 }
+                long age = s.heartbeatAgeNanos();
+                if (age <= timeout / 2) {
+                    m.staleGcTicks = -1;
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (m.staleGcTicks < 0) {
+                    // Half the timeout without a beat: take the baseline the verdict compares
+                    // with. Never a verdict in the same turn: without a baseline (the watchdog
+                    // itself ran late) there is no telling a collection from a hang.
+                    m.staleGcTicks = GcTicks.of(m.process.pid());
+                    m.staleGcNanos = now;
+                    m.staleSinceNanos = now;
+                    m.waitedForGc = false;
+                    continue;
+                }
+                if (age <= timeout) {
+                    continue;
+                }
+                // The question is asked of windows of half the timeout: the ticks are 10 ms
+                // (USER_HZ), and a collector under pressure works in bursts.
+                long ticks = GcTicks.of(m.process.pid());
+                boolean stopped = GcTicks.stopped(m.process.pid());
+                boolean collecting = ticks > m.staleGcTicks && !stopped;
+                boolean windowOver = now - m.staleGcNanos >= timeout / 2;
+                if (!collecting && !windowOver && !stopped) {
+                    continue; // this window may still see the collector
+                }
+                if (collecting && now - m.staleSinceNanos < GC_GRACE_NANOS) {
+                    if (!m.waitedForGc) {
+                        m.waitedForGc = true;
+                        LOG.log(Level.INFO, "vnode " + e.getKey() + ": no heartbeat for " + age / 1_000_000
+                                + " ms, but its collector is running (" + (ticks - m.staleGcTicks)
+                                + " ticks); waiting for it");
+                    }
+                    if (windowOver) {
+                        m.staleGcTicks = ticks; // the next window asks again
+                        m.staleGcNanos = now;
+                    }
+                    continue;
+                }
+                LOG.log(Level.WARNING, "vnode " + e.getKey() + " is hung: no heartbeat for " + age / 1_000_000
+                        + " ms" + (collecting ? " (its collector ran all that time)" : "") + "; killing pid "
+                        + m.process.pid());
+                m.state = "HUNG";
+                m.staleGcTicks = -1;
+                m.process.destroyForcibly(); // its exit marks it failed and restarts it
             }
         }
     }
 
     @Override
     public List<VnodeInfo> boot(ClusterConfig config, Consumer<String> progress) {
+        return boot(new ConfigParser.Checked(config, "the configuration", 0, 0, Map.of(), Map.of(), Map.of()), progress);
+    }
+
+    /** Boots a checked configuration; what keeps it from booting here is reported with its lines first. */
+    public List<VnodeInfo> boot(ConfigParser.Checked checked, Consumer<String> progress) {
         requireRoot();
-        if (!config.name().equals(nanokernel.clusterName())) {
-            throw new IllegalArgumentException("the configuration names cluster '" + config.name()
-                    + "' but this root runs cluster '" + nanokernel.clusterName()
-                    + "'; start the root with --cluster " + config.name());
+        List<String> problems = rootProblems(checked);
+        if (!problems.isEmpty()) {
+            throw new org.smpcluster.api.bootloader.ConfigException(problems);
         }
-        if (config.physmem() > nanokernel.physmemSize()) {
-            throw new IllegalArgumentException("the configuration asks for " + mib(config.physmem())
-                    + " of physical memory, this root has " + mib(nanokernel.physmemSize()));
-        }
+        ClusterConfig config = checked.config();
         for (ClusterConfig.DeviceSpec d : config.devices()) {
             if (devices.devices().stream().noneMatch(existing -> existing.address().equals(d.address()))) {
                 devices.add(d.address(), d.deviceClass(), d.name(), d.backing());
@@ -565,12 +711,13 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public void stop(int id) {
+        requireVnodeId(id, "Ctrl-D at its prompt stops it, and the cluster with it");
         Managed m;
         synchronized (vnodes) {
             m = vnodes.get(id);
             if (m == null || m.process == null) {
-                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; vnodes: "
-                        + vnodes.keySet());
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; it booted "
+                        + bootedIds());
             }
             m.stopping = true;
         }
@@ -595,18 +742,57 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public VnodeInfo restart(int id, Consumer<String> progress) {
+        requireVnodeId(id, "restart the cluster to restart it");
         Managed m;
         synchronized (vnodes) {
             m = vnodes.get(id);
             if (m == null) {
-                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader");
+                throw new IllegalArgumentException("vnode " + id + " was not booted by this bootloader; it booted "
+                        + bootedIds());
             }
         }
         if (m.process != null && m.process.isAlive()) {
             stop(id);
         }
         awaitReclaimed(id);
-        return boot(m.spec, progress);
+        VnodeSpec spec;
+        synchronized (vnodes) {
+            spec = withDevices(m.spec, restartDevices(devices, id, m.spec.devices()));
+        }
+        return boot(spec, progress);
+    }
+
+    /**
+     * The devices a restart of vnode {@code id} boots with: the devices it owns now. Those are
+     * the ones the nanokernel took back at its death or leave and nobody was given since
+     * ({@link DeviceManager#reclaimed}), and any the table still gives it (a boot that failed
+     * after step 5). A device moved away from it while it ran stays away; one moved to it
+     * comes back with it.
+     */
+    static List<String> restartDevices(DeviceManager devices, int id, List<String> booted) {
+        java.util.TreeSet<String> result = new java.util.TreeSet<>();
+        List<DeviceInfo> table = devices.devices();
+        for (DeviceInfo d : table) {
+            if (d.owner() == id) {
+                result.add(d.address());
+            }
+        }
+        try {
+            result.addAll(devices.reclaimed(id));
+        } catch (UnsupportedOperationException e) {
+            // A nanokernel from before DeviceManager.reclaimed: of the devices the vnode was
+            // booted with, those nobody owns now (a device moved elsewhere is not taken back).
+            for (String address : booted) {
+                if (table.stream().anyMatch(d -> d.address().equals(address) && d.owner() == DeviceInfo.UNASSIGNED)) {
+                    result.add(address);
+                }
+            }
+        }
+        return List.copyOf(result);
+    }
+
+    private static VnodeSpec withDevices(VnodeSpec spec, List<String> devices) {
+        return new VnodeSpec(spec.id(), spec.cpus(), spec.memory(), devices, spec.restart(), spec.image());
     }
 
     @Override
@@ -631,11 +817,104 @@ public final class Kmb implements Bootloader, AutoCloseable {
 
     @Override
     public ClusterConfig check(Path file) {
-        try {
-            return ConfigParser.parse(file.toString(), Files.readString(file), new java.util.TreeSet<>(Cpus.online()));
+        return checked(file).config();
+    }
+
+    /**
+     * Reads and checks a configuration file for this machine (its CPUs and memory), keeping
+     * each statement's line for {@link #rootProblems}.
+     *
+     * @throws org.smpcluster.api.bootloader.ConfigException for what is wrong in it, as FILE:LINE
+     * @throws IllegalArgumentException for a file that cannot be read as one
+     */
+    public ConfigParser.Checked checked(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a directory; give a cluster configuration file, e.g. "
+                    + "run/examples/demo.cluster");
+        }
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("there is no file " + file + "; give a cluster configuration file, e.g. "
+                    + "run/examples/demo.cluster");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " is not a regular file; give a cluster configuration file");
+        }
+        byte[] bytes;
+        // Bounded: a file that is not a configuration (a disk image, say) is not read whole.
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) ConfigParser.MAX_FILE + 1);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the cluster configuration " + file + ": " + e.getMessage(), e);
         }
+        return ConfigParser.parse(file.toString(), bytes, new java.util.TreeSet<>(Cpus.online()), hostMemory());
+    }
+
+    /**
+     * What keeps a checked configuration from booting on this root, as FILE:LINE problems:
+     * the checks the boot itself makes (the cluster's name and physical memory, devices already
+     * in the table, devices another vnode owns now, vnodes that run).
+     */
+    public List<String> rootProblems(ConfigParser.Checked c) {
+        List<String> problems = new ArrayList<>();
+        ClusterConfig config = c.config();
+        if (!config.name().equals(nanokernel.clusterName())) {
+            problems.add(c.at(c.clusterLine(), "the configuration names cluster '" + config.name()
+                    + "' but this root runs cluster '" + nanokernel.clusterName() + "'; start the root with "
+                    + "--config " + c.file() + " (or --cluster " + config.name() + ")"));
+        }
+        if (config.physmem() > nanokernel.physmemSize()) {
+            problems.add(c.at(c.physmemLine(), "physmem " + mib(config.physmem()) + " is more than this root's "
+                    + mib(nanokernel.physmemSize()) + "; start the root with --config " + c.file()
+                    + " (or --physmem " + (config.physmem() >> 20) + "m)"));
+        }
+        List<DeviceInfo> table = devices.devices();
+        int free = ConfigParser.MAX_DEVICES - table.size();
+        for (ClusterConfig.DeviceSpec d : config.devices()) {
+            int line = c.deviceLines().getOrDefault(d.address(), 0);
+            DeviceInfo existing = table.stream().filter(e -> e.address().equals(d.address())).findFirst().orElse(null);
+            if (existing == null) {
+                if (free-- <= 0) {
+                    problems.add(c.at(line, "the device table is full (" + ConfigParser.MAX_DEVICES + " devices, "
+                            + table.size() + " in it); declare fewer devices"));
+                }
+            } else if (!existing.deviceClass().equals(d.deviceClass()) || !existing.name().equals(d.name())
+                    || !existing.backing().equals(d.backing())) {
+                problems.add(c.at(line, "device " + d.address() + " is already in this root's table as '"
+                        + existing.deviceClass() + " " + existing.name() + " " + existing.backing()
+                        + "'; declare it so, or use another address"));
+            }
+        }
+        for (VnodeSpec v : config.vnodes()) {
+            int line = c.vnodeLines().getOrDefault(v.id(), 0);
+            for (String address : v.devices()) {
+                table.stream().filter(e -> e.address().equals(address) && e.owner() != DeviceInfo.UNASSIGNED
+                        && e.owner() != v.id()).findFirst().ifPresent(e -> problems.add(c.at(line, "device " + address
+                                + " is owned by vnode " + e.owner() + " now; unassign it there (device:unassign "
+                                + address + ") or give vnode " + v.id() + " another")));
+            }
+            synchronized (vnodes) {
+                Managed m = vnodes.get(v.id());
+                if (v.id() != Nanokernel.ROOT && m != null && m.process != null && m.process.isAlive()) {
+                    problems.add(c.at(line, "vnode " + v.id() + " is running (pid " + m.process.pid()
+                            + "); stop it first (kmb:stop " + v.id() + ")"));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** This machine's memory (MemTotal), or Long.MAX_VALUE where it cannot be read. */
+    static long hostMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.log(Level.DEBUG, "cannot read /proc/meminfo: " + e);
+        }
+        return Long.MAX_VALUE;
     }
 
     /** The default cluster for this machine: the root on the first CPU, vnode 1 on the next. */
@@ -667,14 +946,51 @@ public final class Kmb implements Bootloader, AutoCloseable {
         return log(id, 20);
     }
 
-    /** The last {@code count} lines of vnode {@code id}'s output. */
+    /**
+     * The last {@code count} lines of vnode {@code id}'s output.
+     *
+     * @throws IllegalArgumentException for an id that is no vnode's, or a vnode this bootloader
+     *         never started (naming the ones it did)
+     */
     public String log(int id, int count) {
+        requireVnodeId(id, "the root's output is its terminal");
         Path log;
+        boolean booted;
         synchronized (vnodes) {
             Managed m = vnodes.get(id);
+            booted = m != null;
             log = m != null && m.log != null ? m.log : stub.resolve("vnode-" + id + ".log");
         }
-        return tail(log, count);
+        if (!Files.isRegularFile(log, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!booted) {
+                throw new IllegalArgumentException("vnode " + id + " was never booted by this bootloader; it booted "
+                        + bootedIds());
+            }
+            return "(vnode " + id + " has written nothing yet)";
+        }
+        String tail = tail(log, count);
+        String header = booted ? "" : "(vnode " + id + " is not running; the output of its last boot, which failed:)\n";
+        return header + (tail.isEmpty() ? "(vnode " + id + " has written nothing yet)" : tail);
+    }
+
+    /** The ids this bootloader has a vnode for, for messages: "vnodes 1, 2" or "no vnode yet". */
+    String bootedIds() {
+        synchronized (vnodes) {
+            return vnodes.isEmpty() ? "no vnode yet (kmb:boot or kmb:cluster)"
+                    : "vnodes " + vnodes.keySet().stream().map(String::valueOf).collect(Collectors.joining(", "));
+        }
+    }
+
+    /** Refuses an id that no vnode but the root could have: 1..15 are allowed. */
+    static void requireVnodeId(int id, String aboutTheRoot) {
+        if (id == Nanokernel.ROOT) {
+            throw new IllegalArgumentException("vnode 0 is the root: " + aboutTheRoot + "; vnodes are 1.."
+                    + (Nanokernel.MAX_VNODES - 1));
+        }
+        if (id < 1 || id >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode id " + id + " is outside 1.." + (Nanokernel.MAX_VNODES - 1)
+                    + " (0 is the root)");
+        }
     }
 
     private static String tail(Path log, int count) {
@@ -718,29 +1034,105 @@ public final class Kmb implements Bootloader, AutoCloseable {
     }
 
     /**
-     * Copies the stub's classes out of this bundle into the cluster's stub directory. One root
-     * runs a cluster at a time, so what is there was left by a root that died: it goes.
+     * Copies the stub's classes out of this bundle into the cluster's stub directory, which is
+     * this user's alone (0700, its files 0600): the vnodes' logs and framework caches are in it.
+     * One root runs a cluster at a time, so what is there was left by a root that died: it goes,
+     * but only if this user owns it. One that another user made (or a symlink) is refused, not
+     * emptied and reused: whoever made it could read, or plant, what vnodes keep there.
      */
     private static Path extractStub(Bundle self, String cluster) {
+        Path dir = stubDirectory(cluster);
         try {
-            Path dir = stubDirectory(cluster);
-            deleteTree(dir);
-            Files.createDirectories(dir);
+            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                requireOwn(dir);
+                deleteTree(dir);
+            }
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            // createDirectory's mode is masked by the umask; say it again.
+            Files.setPosixFilePermissions(dir, PRIVATE_DIR);
             Enumeration<URL> classes = self.findEntries(STUB_PACKAGE, "*.class", false);
             if (classes == null) {
                 throw new IllegalStateException("the bootloader bundle has no boot stub under " + STUB_PACKAGE);
             }
-            Path pkg = Files.createDirectories(dir.resolve(STUB_PACKAGE));
+            Path pkg = dir;
+            for (String part : STUB_PACKAGE.split("/")) {
+                pkg = privateDirectory(pkg.resolve(part));
+            }
             while (classes.hasMoreElements()) {
                 URL url = classes.nextElement();
                 String name = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
-                try (InputStream in = url.openStream()) {
-                    Files.copy(in, pkg.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                Path target = privateFile(pkg.resolve(name));
+                // Written into the private file (a copy that replaces it would take the umask's mode).
+                try (InputStream in = url.openStream();
+                        java.io.OutputStream out = Files.newOutputStream(target, java.nio.file.StandardOpenOption.WRITE,
+                                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                    in.transferTo(out);
                 }
             }
+            // The vnodes' framework caches: one per process, removed when it ends (see removeStorage).
+            privateDirectory(dir.resolve(STORAGE));
             return dir;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lay out the boot stub", e);
+            throw new UncheckedIOException("cannot lay out the boot stub in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_DIR =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_FILE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+    /** Under the stub directory: the framework cache of each vnode process, storage/pid-PID. */
+    static final String STORAGE = "storage";
+
+    /** Refuses {@code path} unless it is a directory (not a link) this user owns. */
+    static void requireOwn(Path path) throws IOException {
+        if (Files.isSymbolicLink(path) || !Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException(path + " is not a directory but " + (Files.isSymbolicLink(path)
+                    ? "a symbolic link to " + Files.readSymbolicLink(path) : "a file")
+                    + "; the bootloader keeps vnode logs there: remove it, or run the cluster under another name");
+        }
+        int owner = (Integer) Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != self) {
+            throw new IllegalStateException(path + " belongs to another user (uid=" + owner + ", "
+                    + Files.getOwner(path, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName() + "; this is uid=" + self
+                    + "); the bootloader will not use or empty it: have it removed, run the cluster under another "
+                    + "name (--cluster), or set another TMPDIR");
+        }
+    }
+
+    /** Creates a directory only this user may enter, or makes an existing one so. */
+    private static Path privateDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+        }
+        Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+        return dir;
+    }
+
+    /** Creates (or keeps) a file only this user may read and write. */
+    static Path privateFile(Path file) {
+        try {
+            if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+            }
+            Files.setPosixFilePermissions(file, PRIVATE_FILE);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the framework cache of a vnode or standby process that ended: a vnode killed with
+     * SIGKILL cannot, and each would leave its ~2 MB behind until the root stops.
+     */
+    private void removeStorage(Process process) {
+        Path storage = stub.resolve(STORAGE).resolve("pid-" + process.pid());
+        try {
+            deleteTree(storage);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(Level.WARNING, "cannot remove the framework cache " + storage + " of pid " + process.pid() + ": " + e);
         }
     }
 
@@ -755,28 +1147,67 @@ public final class Kmb implements Bootloader, AutoCloseable {
             all = new ArrayList<>(vnodes.values());
             all.forEach(m -> m.stopping = true);
         }
+        List<Spare> standbys;
         synchronized (vnodes) {
-            spares.values().forEach(spare -> spare.process().destroyForcibly());
+            standbys = new ArrayList<>(spares.values());
             spares.clear();
         }
+        standbys.forEach(spare -> spare.process().destroyForcibly());
         all.stream().filter(m -> m.process != null).forEach(m -> m.process.destroy());
         all.stream().filter(m -> m.process != null).forEach(m -> terminate(m.process));
+        for (Spare spare : standbys) {
+            try {
+                spare.process().waitFor(settings.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try {
             deleteTree(stub);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             LOG.log(Level.WARNING, "cannot remove the boot stub " + stub, e);
         }
     }
 
+    /**
+     * Removes a tree, links not followed. What vanishes meanwhile is no error: a vnode's shutdown
+     * removes its own framework cache while the root removes the same.
+     */
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+                    throws IOException {
+                Files.deleteIfExists(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                try {
+                    Files.deleteIfExists(d);
+                } catch (java.nio.file.DirectoryNotEmptyException raced) {
+                    // A process still writing into it (a standby's cache): one more pass.
+                    deleteTree(d);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     static String mib(long bytes) {

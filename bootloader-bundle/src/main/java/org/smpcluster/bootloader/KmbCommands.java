@@ -73,10 +73,21 @@ public final class KmbCommands {
 
     @Descriptor("check a cluster configuration file without booting it")
     public String check(@Descriptor("the file") String file) {
-        ClusterConfig c = kmb.check(Path.of(file));
-        return "cluster '" + c.name() + "': " + c.vnodes().size() + " vnodes, " + c.devices().size() + " devices, "
-                + c.networks().size() + " networks, physmem " + Kmb.mib(c.physmem()) + (c.overcommit()
-                        ? ", CPUs overcommitted" : "") + ": OK";
+        ConfigParser.Checked checked = kmb.checked(Path.of(file));
+        ClusterConfig c = checked.config();
+        String summary = "cluster '" + c.name() + "': " + c.vnodes().size() + " vnodes, " + c.devices().size()
+                + " devices, " + c.networks().size() + " networks, physmem " + Kmb.mib(c.physmem()) + (c.overcommit()
+                        ? ", CPUs overcommitted" : "");
+        if (!c.name().equals(nanokernel.clusterName())) {
+            // Another cluster's file: what this root holds says nothing about it.
+            return summary + ": OK (checked for this machine; this root runs cluster '" + nanokernel.clusterName()
+                    + "', boot it with ./smpcluster --config " + file + ")";
+        }
+        List<String> problems = kmb.rootProblems(checked);
+        if (!problems.isEmpty()) {
+            throw new org.smpcluster.api.bootloader.ConfigException(problems);
+        }
+        return summary + ": OK";
     }
 
     @Descriptor("boot a cluster: the vnodes of a configuration file, or this machine's default")
@@ -84,7 +95,11 @@ public final class KmbCommands {
             @Descriptor("show each step with its time") @Parameter(names = {"-v", "--verbose"},
                     presentValue = "true", absentValue = "false") boolean verbose,
             @Descriptor("the configuration file, or 'default'") String file) {
-        ClusterConfig config = file.equals("default") ? kmb.defaultConfig() : kmb.check(Path.of(file));
+        ConfigParser.Checked checked = file.equals("default")
+                ? new ConfigParser.Checked(kmb.defaultConfig(), "the default cluster", 0, 0, java.util.Map.of(),
+                        java.util.Map.of(), java.util.Map.of())
+                : kmb.checked(Path.of(file));
+        ClusterConfig config = checked.config();
         Consumer<String> progress = verbose ? System.out::println
                 : line -> {
                     if (!line.contains(": step ")) {
@@ -92,21 +107,23 @@ public final class KmbCommands {
                     }
                 };
         long start = System.nanoTime();
-        List<VnodeInfo> booted = kmb.boot(config, progress);
+        List<VnodeInfo> booted = kmb.boot(checked, progress);
         return String.format("cluster '%s' up: %d vnodes booted in %.0f ms%n%s", config.name(), booted.size(),
                 (System.nanoTime() - start) / 1e6, list(kmb.vnodes()));
     }
 
     @Descriptor("show a vnode's recent output")
-    public String log(@Descriptor("vnode id") int id) {
+    public String log(@Descriptor("vnode id, 1..15") int id) {
         return kmb.log(id);
     }
 
     @Descriptor("debug a vnode from the root: its threads and stacks, and its nanokernel state")
-    public String threads(@Descriptor("vnode id") int id) throws IOException, InterruptedException {
+    public String threads(@Descriptor("vnode id, 1..15") int id) throws IOException, InterruptedException {
+        Kmb.requireVnodeId(id, "its threads are this JVM's (jcmd " + ProcessHandle.current().pid() + " Thread.print)");
         VnodeState state = nanokernel.vnodes().get(id);
-        if (state.pid() == 0 || ProcessHandle.of(state.pid()).isEmpty()) {
-            throw new IllegalArgumentException("vnode " + id + " has no running process (" + state.state() + ")");
+        if (state.pid() == 0 || ProcessHandle.of(state.pid()).map(ProcessHandle::isAlive).orElse(false) == false) {
+            throw new IllegalArgumentException("vnode " + id + " has no running process (its state: " + state.state()
+                    + "); the bootloader runs " + kmb.bootedIds());
         }
         StringBuilder out = new StringBuilder(String.format(
                 "vnode %d: %s, pid %d, heartbeat %d ms ago, incarnation %d, region 0x%x (%s)%n", id, state.state(),

@@ -30,8 +30,9 @@ import org.smpcluster.api.nanokernel.Portals;
  * for a join. On other vnodes it publishes nothing.
  *
  * <p>Framework properties: {@value #IMAGE} (the image jar; default: the jar this JVM runs),
- * {@value #JOIN_TIMEOUT} (ms, default 10000), {@value #HANG_TIMEOUT} (ms, default 3000: a joined
- * vnode without a heartbeat for this long is declared hung, killed and restarted by policy),
+ * {@value #JOIN_TIMEOUT} (ms, default 10000), {@value #HANG_TIMEOUT} (ms, default 600: a joined
+ * vnode without a heartbeat for this long, whose garbage collector did not run meanwhile, is
+ * declared hung, killed and restarted by policy; the heartbeat comes every 100 ms at most),
  * {@value #STOP_TIMEOUT} (ms, default 5000).
  */
 @Component(configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true, service = {})
@@ -60,7 +61,7 @@ public final class KmbComponent {
             return;
         }
         Kmb.Settings settings = new Kmb.Settings(image(context),
-                millis(context, JOIN_TIMEOUT, 10_000), millis(context, HANG_TIMEOUT, 3_000),
+                millis(context, JOIN_TIMEOUT, 10_000), millis(context, HANG_TIMEOUT, 600),
                 millis(context, STOP_TIMEOUT, 5_000), Path.of(nanokernel.physmemPath()).getParent(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), jvmOptions(context));
         kmb = new Kmb(nanokernel, memory, devices, settings, context.getBundle());

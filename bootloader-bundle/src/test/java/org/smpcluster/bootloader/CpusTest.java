@@ -20,6 +20,18 @@ class CpusTest {
     }
 
     @Test
+    void shouldRefuseHugeRangesAtOnce() {
+        // kmb:boot 1 0-2147483647 64m looped forever on an int that overflowed.
+        for (String list : List.of("0-2147483647", "0-99999999", "2147483648", "1,", "a-b", "0-1-2")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(1), () -> assertThrows(IllegalArgumentException.class,
+                            () -> Cpus.parse(list)));
+            assertTrue(e.getMessage().startsWith("CPU "), e.getMessage());
+        }
+        assertEquals(List.of(0, 1), Cpus.parse("1,0,1"));
+    }
+
+    @Test
     void shouldSeeThisMachinesOnlineCpus() {
         assertTrue(Cpus.online().contains(0));
     }

@@ -1,5 +1,6 @@
 package org.smpcluster.run;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The real program driven as a person would, through a real terminal (tmux): boot the cluster,
  * attach to vnode 1's console, run a command there and see its output, interrupt a long one
- * with ^C, detach with Ctrl-], attach to the root's own console, detach, and exit with ^D.
+ * with ^C, detach with Ctrl-], attach to the root's own console, detach, and exit with ^D; and
+ * ^C at the root's own prompt, which must not reach the vnodes.
  * Skipped where tmux is missing ({@code .ci/run} installs it).
  */
 class TerminalIT {
@@ -40,6 +42,15 @@ class TerminalIT {
                 .map(a -> String.join(" ", a).contains("smpcluster.cluster=" + cluster)).orElse(false))
                 .forEach(ProcessHandle::destroyForcibly);
         Files.deleteIfExists(Path.of(physmem));
+        // What a root killed with the tmux session could not remove: its vnodes' logs and caches.
+        Path stub = Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-kmb-" + cluster);
+        if (Files.exists(stub)) {
+            try (var files = Files.walk(stub)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
     }
 
     @Test
@@ -76,6 +87,71 @@ class TerminalIT {
         await("the program exited cleanly", s -> s.contains("SMPCLUSTER-EXITED-0"));
         assertFalse(Files.exists(Path.of("/dev/shm/smpcluster-" + cluster)), "the physmem file is gone");
         assertTrue(SmpclusterCommandIT.vnodeProcesses("/dev/shm/smpcluster-" + cluster).isEmpty(), "no vnode is left");
+    }
+
+    /**
+     * ^C at the root's prompt is the terminal's SIGINT to its foreground process group: it must
+     * reach the root alone (which says it does not stop it), not vnode 1 or the standby JVM,
+     * which run in sessions of their own without the terminal.
+     */
+    @Test
+    void shouldLeaveVnodesAndStandbysAloneOnCtrlCAtTheRootsPrompt() throws Exception {
+        assumeTrue(tmux("-V").startsWith("tmux"), "tmux is not installed (.ci/run installs it)");
+        tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "50",
+                "bash " + SCRIPT + " --no-build --cluster " + cluster + "; echo SMPCLUSTER-EXITED-$?; sleep 60");
+        await("the root's prompt", s -> s.contains("cluster '" + cluster + "' up") && s.strip().endsWith("g!"));
+        java.util.regex.Matcher joined = java.util.regex.Pattern.compile("vnode 1: joined, pid (\\d+)")
+                .matcher(tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session));
+        assertTrue(joined.find(), "the boot names vnode 1's pid");
+        long vnode = Long.parseLong(joined.group(1));
+        String physmem = "/dev/shm/smpcluster-" + cluster;
+        awaitCondition("a standby JVM stands by", () -> standbys(physmem).size() == 1);
+        long standby = standbys(physmem).get(0);
+        for (long pid : List.of(vnode, standby)) {
+            // No controlling terminal (tty_nr 0): no key typed at the root's terminal signals it.
+            assertEquals("0", stat(pid)[4], "pid " + pid + " has no controlling terminal");
+        }
+
+        keys("C-c");
+        await("the root says ^C does not stop it", s -> s.contains("(^C does not stop the root"));
+        // The SIGINT went out with the key: had it reached vnode 1 or the standby, they would be
+        // ending now (exit 130). Give an ending process its shutdown's time to show.
+        ProcessHandle v = ProcessHandle.of(vnode).orElseThrow();
+        ProcessHandle s = ProcessHandle.of(standby).orElseThrow();
+        assertTrue(v.onExit().completeOnTimeout(null, 3, TimeUnit.SECONDS).get() == null, "vnode 1 ended on ^C");
+        assertTrue(s.isAlive(), "the standby ended on ^C");
+
+        keys("kmb:list", "Enter");
+        await("kmb:list: vnode 1 joined, same pid, no restart", screen -> after(screen, "(^C does not stop the root").lines()
+                .anyMatch(l -> l.matches("1\\s+JOINED\\s+.*\\s" + vnode + "\\s+\\S+\\s+0\\s+.*")));
+        assertTrue(v.isAlive() && s.isAlive(), "vnode 1 and the standby live");
+
+        keys("C-d");
+        await("the program exited cleanly", screen -> screen.contains("SMPCLUSTER-EXITED-0"));
+        awaitCondition("vnode 1 and the standby ended with the root", () -> !v.isAlive() && !s.isAlive());
+    }
+
+    /** The standby JVMs of this cluster: started with --standby on its physmem file. */
+    private static List<Long> standbys(String physmem) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                .map(a -> List.of(a).contains(physmem) && List.of(a).contains("--standby")).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    /** /proc/PID/stat after the command's name: [0] state, [2] process group, [3] session, [4] tty_nr. */
+    private static String[] stat(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws Exception {
+        long end = System.currentTimeMillis() + DEADLINE_MILLIS;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                throw new AssertionError(what + ": not within " + DEADLINE_MILLIS / 1000 + " s");
+            }
+            Thread.sleep(50);
+        }
     }
 
     private static String after(String screen, String marker) {

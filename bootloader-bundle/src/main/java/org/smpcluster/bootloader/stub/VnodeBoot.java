@@ -34,6 +34,22 @@ import java.util.stream.Stream;
 public final class VnodeBoot {
 
     private static boolean VERBOSE;
+    /** "vnode N", or "standby (pid P)" until a standby takes over. */
+    private static volatile String label = "vnode ?";
+
+    /** The framework cache is this user's alone, as the bootloader's whole directory is. */
+    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+    /** Set when the root is gone: the shutdown then does not wait long for a framework that waits for it. */
+    private static volatile boolean rootGone;
+
+    /**
+     * How long the shutdown waits for the framework to stop once the root is gone: the vnode
+     * must end within 3.5 s of its root.
+     */
+    private static final long ORPHAN_STOP_MILLIS = 2_000;
 
     /** The boot parameters that are the same for every vnode of a cluster. */
     private static final java.util.Set<String> CLUSTER_WIDE = java.util.Set.of("smpcluster.cluster",
@@ -84,6 +100,11 @@ public final class VnodeBoot {
         String digest = loaded.digest();
         long crc = loaded.crc();
         VERBOSE = params.contains("smpcluster.boot.verbose=true");
+        // Who this is, for the boot timeline: the vnode of the region's parameters, or a standby.
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("(?m)^smpcluster\\.vnode=(\\d+)$")
+                .matcher(params);
+        label = standby ? "standby (pid " + ProcessHandle.current().pid() + ")"
+                : id.find() ? "vnode " + id.group(1) : "vnode ?";
         trace(start, "image copied out of the region");
         long actual = ImageDescriptor.crc(image);
         if (actual != crc) {
@@ -102,10 +123,14 @@ public final class VnodeBoot {
         }
         boot.forEach((k, v) -> System.setProperty((String) k, (String) v));
         // The framework's cache goes under the bootloader's stub directory (this JVM's class
-        // path), which the bootloader removes when the root shuts down: a vnode killed with
-        // SIGKILL cannot clean up after itself.
+        // path), named by this process's pid: a vnode killed with SIGKILL cannot clean up after
+        // itself, so the bootloader removes it when the process ends, however it ends. One
+        // there already was a dead process's of the same pid.
         Path stubDir = Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0]);
-        Path storage = Files.createTempDirectory(Files.createDirectories(stubDir.resolve("storage")), "vnode-");
+        Path storage = stubDir.resolve("storage").resolve("pid-" + ProcessHandle.current().pid());
+        Files.createDirectories(storage.getParent(), PRIVATE);
+        delete(storage);
+        Files.createDirectory(storage, PRIVATE);
         try {
             Map<String, byte[]> entries = InMemoryJarLoader.unzip(image);
             trace(start, "image unpacked");
@@ -126,6 +151,8 @@ public final class VnodeBoot {
         try {
             String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
             if (line == null) {
+                // The bootloader let this standby go, or its root died: nothing to wait for.
+                rootGone = true;
                 System.exit(0);
             }
             String[] go = line.strip().split("\\s+");
@@ -187,13 +214,25 @@ public final class VnodeBoot {
         Thread stopper = new Thread(() -> {
             try {
                 call(felix, "stop");
-                felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 10_000L);
+                Object stopped = felix.getClass().getMethod("waitForStop", long.class).invoke(felix,
+                        rootGone ? ORPHAN_STOP_MILLIS : 10_000L);
                 delete(storage);
-            } catch (ReflectiveOperationException | IOException e) {
-                // the JVM is going down anyway; the bootloader removes what is left
+                int waitTimedOut = 0x200; // FrameworkEvent.WAIT_TIMEDOUT
+                if (rootGone && (int) stopped.getClass().getMethod("getType").invoke(stopped) == waitTimedOut) {
+                    // Whatever still waits for the dead root waits in vain: end now.
+                    System.err.println(label + ": the framework did not stop within " + ORPHAN_STOP_MILLIS
+                            + " ms of its root's end; halting");
+                    Runtime.getRuntime().halt(0);
+                }
+            } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+                // The JVM is going down anyway and the bootloader removes what is left: one line, no trace.
+                System.err.println(label + ": stopping the framework: " + e);
             }
         }, "vnode-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
+        if (standby == null) {
+            watchRoot(physmem());
+        }
         trace(start, "framework initialized");
         Object context = call(felix, "getBundleContext");
         // The framework's classes are not public; its interfaces are: call through them.
@@ -231,6 +270,8 @@ public final class VnodeBoot {
         trace(start, standby != null ? "every bundle installed, standing by" : "early bundles installed");
         if (standby != null) {
             standby.run();
+            label = "vnode " + System.getProperty("smpcluster.vnode");
+            watchRoot(physmem()); // a vnode now, with an id to name in what it says
             start = System.nanoTime();
             trace(start, "taking over");
             early = beginning;
@@ -261,16 +302,14 @@ public final class VnodeBoot {
             setFrameworkLevel.invoke(levels, beginning, java.lang.reflect.Array.newInstance(listenerType, 0));
         }
         trace(start, "framework started");
-        watchRoot(Path.of(System.getProperty("smpcluster.physmem.dir", "/dev/shm"),
-                "smpcluster-" + System.getProperty("smpcluster.cluster")));
         felix.getClass().getMethod("waitForStop", long.class).invoke(felix, 0L);
     }
 
     /** With -Dsmpcluster.boot.verbose=true: how long since the stub started, for the boot timeline. */
     private static void trace(long start, String what) {
         if (VERBOSE) {
-            System.err.printf("vnode %s: %s at %.1f ms%n", System.getProperty("smpcluster.vnode"), what,
-                    (System.nanoTime() - start) / 1e6);
+            // A standby is nobody's vnode yet: it says so, not "vnode null".
+            System.err.printf("%s: %s at %.1f ms%n", label, what, (System.nanoTime() - start) / 1e6);
         }
     }
 
@@ -334,32 +373,66 @@ public final class VnodeBoot {
     }
 
     /**
-     * Ends this vnode's process when its root is gone (its heartbeat older than 3 s): nobody
-     * else would ever stop it. The shutdown hook stops the framework on the way out.
+     * Ends this vnode's process when its root is gone: nobody else would ever stop it. The
+     * surest sign is the root's process ending (its pid is in the physmem header), seen within
+     * {@value #ROOT_WATCH_MILLIS} ms; a root that lives but no longer beats (stopped, hung) is
+     * taken for gone after 3 s. The shutdown hook stops the framework on the way out, for at
+     * most {@value #ORPHAN_STOP_MILLIS} ms.
      */
     private static void watchRoot(Path physmem) {
         Thread.ofPlatform().daemon().name("root-watch").start(() -> {
             try (Arena arena = Arena.ofConfined();
                     FileChannel channel = FileChannel.open(physmem, StandardOpenOption.READ)) {
                 MemorySegment header = channel.map(FileChannel.MapMode.READ_ONLY, 0, 4096, arena);
-                java.lang.invoke.VarHandle beat = java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+                java.lang.invoke.VarHandle word = java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+                long rootPid = (long) word.getAcquire(header, ROOT_PID_OFFSET);
+                // The handle remembers the process's start time: a recycled pid is not the root.
+                ProcessHandle root = ProcessHandle.of(rootPid).orElse(null);
                 while (true) {
-                    Thread.sleep(500); // a watchdog's period, not a wait for a state
-                    long age = System.nanoTime() - (long) beat.getAcquire(header, ROOT_HEARTBEAT_OFFSET);
-                    if (age > 3_000_000_000L) {
-                        System.err.println("vnode " + System.getProperty("smpcluster.vnode")
-                                + ": the root's heartbeat stopped " + age / 1_000_000 + " ms ago; ending this vnode");
-                        System.exit(0);
+                    if (root == null || !root.isAlive()) {
+                        end("the root (pid " + rootPid + ") ended");
                     }
+                    long age = System.nanoTime() - (long) word.getAcquire(header, ROOT_HEARTBEAT_OFFSET);
+                    if (age > 3_000_000_000L) {
+                        end("the root's heartbeat stopped " + age / 1_000_000 + " ms ago (pid " + rootPid + ")");
+                    }
+                    Thread.sleep(ROOT_WATCH_MILLIS); // a watchdog's period, not a wait for a state
                 }
             } catch (IOException | InterruptedException e) {
-                System.err.println("vnode boot: cannot watch the root (" + e + "); ending this vnode");
+                System.err.println(label + ": cannot watch the root (" + e + "); ending this vnode");
+                rootGone = true;
                 System.exit(1);
             }
         });
     }
 
-    /** Where the root's heartbeat is in the physmem header (HeaderDescriptor, which the stub cannot load). */
+    private static Path physmem() {
+        return Path.of(System.getProperty("smpcluster.physmem.dir", "/dev/shm"),
+                "smpcluster-" + System.getProperty("smpcluster.cluster"));
+    }
+
+    private static void end(String why) {
+        System.err.println(label + ": " + why + "; ending this vnode");
+        rootGone = true;
+        // However the shutdown goes (a stop that blocks before its wait begins, say), the
+        // process ends by this deadline: a deadline's timer, not a wait for a state.
+        Thread.ofPlatform().daemon().name("orphan-deadline").start(() -> {
+            try {
+                Thread.sleep(ORPHAN_STOP_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println(label + ": still stopping " + ORPHAN_STOP_MILLIS + " ms after its root's end; halting");
+            Runtime.getRuntime().halt(0);
+        });
+        System.exit(0);
+    }
+
+    /** How often the stub looks at its root. */
+    private static final long ROOT_WATCH_MILLIS = 50;
+
+    /** Where the root's pid and heartbeat are in the physmem header (HeaderDescriptor, which the stub cannot load). */
+    private static final long ROOT_PID_OFFSET = 32;
     private static final long ROOT_HEARTBEAT_OFFSET = 128;
 
     /** One of the image's run bundles: its entry and its start level. */
