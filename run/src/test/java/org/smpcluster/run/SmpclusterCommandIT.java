@@ -273,7 +273,7 @@ class SmpclusterCommandIT {
     }
 
     /** The bnd launcher's temporaries in the temp directory: osgi.*.fw caches, resource*.jar. */
-    private static List<Path> launcherTemporaries() throws IOException {
+    static List<Path> launcherTemporaries() throws IOException {
         try (var entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return entries.filter(p -> {
                 String n = p.getFileName().toString();
