@@ -52,10 +52,12 @@ public final class TransportImpl implements Transport, AutoCloseable {
 
     private final Poller poller;
 
-    public TransportImpl(IpStack ip, int vnode, Poller poller) {
+    /** {@code threads}: where the timer thread comes from (in a vnode, a kernel thread). */
+    public TransportImpl(IpStack ip, int vnode, org.smpcluster.vnet.nic.VnetCore.Threads threads, Poller poller) {
         this.ip = ip;
         this.poller = poller;
-        this.timer = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-transport-timer").start(this::timer);
+        this.timer = threads.unstarted("vnode-" + vnode + "-transport-timer", this::timer);
+        this.timer.start();
     }
 
     @Override
