@@ -77,7 +77,7 @@ public final class VnetDriver implements Vnet {
         Hashtable<String, Object> scope = new Hashtable<>();
         scope.put("osgi.command.scope", "net");
         scope.put("osgi.command.function", NetCommands.FUNCTIONS);
-        this.commands = context.registerService(NetCommands.class, new NetCommands(this), scope);
+        this.commands = context.registerService(NetCommands.class, new NetCommands(this, core, nanokernel), scope);
         this.transport = context.registerService(Transport.class, core.transport(), null);
         String networks = context.getProperty(NETWORKS);
         try {
