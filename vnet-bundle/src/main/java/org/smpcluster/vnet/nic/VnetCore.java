@@ -106,7 +106,16 @@ public final class VnetCore implements Vnet, AutoCloseable {
         this.notifier = notifier;
         this.params = params;
         this.busyPollNanos = busyPollNanos;
-        this.receiver = threads.unstarted("vnode-" + vnode + "-vnet-rx", this::receive);
+        this.receiver = threads.unstarted("vnode-" + vnode + "-vnet-rx", () -> {
+            try {
+                receive();
+            } catch (RuntimeException e) {
+                if (running) {
+                    throw e; // a kernel thread's death: the vnode panics rather than live on deaf
+                }
+                // the driver closed its wires under it: nothing more to receive
+            }
+        });
         // A view, not a copy: the stack routes every packet through it (the list copies on write).
         List<NicImpl> view = java.util.Collections.unmodifiableList(nics);
         this.ip = new IpStack(() -> view, pollLock::isHeldByCurrentThread);

@@ -56,7 +56,16 @@ public final class TransportImpl implements Transport, AutoCloseable {
     public TransportImpl(IpStack ip, int vnode, org.smpcluster.vnet.nic.VnetCore.Threads threads, Poller poller) {
         this.ip = ip;
         this.poller = poller;
-        this.timer = threads.unstarted("vnode-" + vnode + "-transport-timer", this::timer);
+        this.timer = threads.unstarted("vnode-" + vnode + "-transport-timer", () -> {
+            try {
+                timer();
+            } catch (RuntimeException e) {
+                if (running) {
+                    throw e; // a kernel thread's death: the vnode panics rather than never retransmit again
+                }
+                // the transport closed under it
+            }
+        });
         this.timer.start();
     }
 
