@@ -566,6 +566,13 @@ public final class Station {
                     continue;
                 }
                 if (getLong(s, slot + SL_COMMIT) != stamp(sequence, station)) {
+                    if (getLong(s, slot + SL_SEQ) != sequence) {
+                        // The next lap's writer had begun (it clears the sequence before the
+                        // stamp): the frame was overrun, not damaged.
+                        count(Counter.RX_OVERRUNS, 1);
+                        count(Counter.RX_DROPPED, 1);
+                        continue;
+                    }
                     count(Counter.RX_ERRORS, 1); // a writer whose carrier was cut overwrote the committed frame
                     count(Counter.RX_DAMAGED, 1);
                     continue;

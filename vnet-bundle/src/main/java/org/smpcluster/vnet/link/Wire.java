@@ -276,7 +276,9 @@ public final class Wire {
             return null;
         }
         if (getLong(segment, base + SL_COMMIT) != stamp(sequence, station)) {
-            return DAMAGED; // a writer whose carrier was cut overwrote the committed frame
+            // The next lap's writer clears the sequence before the stamp: if it has begun, the
+            // frame was overrun; if not, a writer whose carrier was cut overwrote it.
+            return getLong(segment, base + SL_SEQ) != sequence ? null : DAMAGED;
         }
         return new RawFrame(sequence, station, time, bytes);
     }
