@@ -175,6 +175,13 @@ public final class NetCommands {
         Wire wire = core().wire(network).orElseThrow(() -> new IllegalArgumentException(
                 "this vnode is not on network '" + network + "'; it is on " + core().networks()));
         Path path = Path.of(file).toAbsolutePath();
+        if (Files.isDirectory(path)) {
+            throw new IllegalArgumentException(path + " is a directory: name the pcap file to write, e.g. " + path
+                    + "/" + network + ".pcap");
+        }
+        if (!Files.isDirectory(path.getParent())) {
+            throw new IllegalArgumentException("the directory " + path.getParent() + " of " + path + " does not exist");
+        }
         Wire.Tap tap = wire.tap();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         Path partial = path.resolveSibling(path.getFileName() + ".part");

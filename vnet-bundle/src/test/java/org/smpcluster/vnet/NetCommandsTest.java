@@ -98,6 +98,8 @@ class NetCommandsTest {
         }
         says(refused(() -> net.capture(0, 1, "eth0", file.toString())), "--count=0");
         says(refused(() -> net.capture(-3, 1, "eth0", file.toString())), "--count=-3");
+        says(refused(() -> net.capture(1, 1, "eth0", System.getProperty("java.io.tmpdir"))), "is a directory");
+        says(refused(() -> net.capture(1, 1, "eth0", "/nonexistent-" + cluster + "/x.pcap")), "does not exist");
         assertFalse(Files.exists(file));
     }
 
