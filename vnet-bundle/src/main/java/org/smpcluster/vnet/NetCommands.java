@@ -60,9 +60,9 @@ public final class NetCommands {
     }
 
     /**
-     * Vnode {@code vnode} as a peer of this one: an id of the cluster's vnode table, another
-     * vnode than this, and in the cluster now (joined, or booting again); refused at once
-     * otherwise, saying which vnodes there are.
+     * Vnode {@code vnode} as a peer of this one: an id of the cluster's vnode table, and in the
+     * cluster now (joined, or booting again); refused at once otherwise, saying which vnodes
+     * there are.
      */
     int peer(String what, int vnode) {
         if (vnode < 0 || vnode >= Nanokernel.MAX_VNODES) {
@@ -70,8 +70,7 @@ public final class NetCommands {
                     + (Nanokernel.MAX_VNODES - 1) + "); the cluster has vnodes " + members());
         }
         String state = nanokernel.vnodes().get(vnode).state();
-        if (!state.equals(VnodeState.JOINED)
-                && !state.equals(VnodeState.BOOTING)) {
+        if (!state.equals(VnodeState.JOINED) && !state.equals(VnodeState.BOOTING)) {
             throw new IllegalArgumentException("vnode " + vnode + " is not in the cluster (" + state
                     + "); the cluster has vnodes " + members());
         }
