@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.smpcluster.api.vnet.EthernetFrame;
@@ -76,6 +77,7 @@ class WireMultiProcessTest extends MultiProcessFixture {
      * bound, measured from the kill to the root's frame on the wire, five times.
      */
     @Test
+    @Tag("fault-injection")
     void shouldNotCutALiveHolderButCutItWithin10msOfItsKill() throws Exception {
         List<Long> micros = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
@@ -113,6 +115,7 @@ class WireMultiProcessTest extends MultiProcessFixture {
      * keeps the carrier: nobody cuts it, its frame arrives whole, and the root's after it.
      */
     @Test
+    @Tag("fault-injection")
     void shouldNotCutAHolderStoppedFor20msAndDeliverItsFrame() throws Exception {
         Child holder = start(1, 1, "stall");
         holder.expect("attached");
