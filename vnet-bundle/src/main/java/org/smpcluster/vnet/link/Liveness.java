@@ -21,7 +21,7 @@ public interface Liveness {
     /**
      * By the process alone: gone when {@code /proc/PID/stat} is missing, says zombie (a
      * process killed by SIGKILL is a zombie until its parent reaps it, and a zombie holds
-     * nothing any more) or says it is exiting. Where there is no {@code /proc}, by
+     * nothing any more), says it is exiting or has SIGKILL pending. Where there is no {@code /proc}, by
      * {@link ProcessHandle}.
      */
     Liveness PROCESS = (vnode, pid) -> !alive(pid);
@@ -60,12 +60,16 @@ public interface Liveness {
         if (state == 'Z' || state == 'X' || state == 'x') {
             return false; // exited: a zombie until its parent reaps it
         }
-        // Killed, it is gone before it is a zombie: PF_EXITING is set as its exit begins, and
-        // tearing down a JVM's memory takes milliseconds more.
+        // Killed, it is gone before it is a zombie: SIGKILL is pending from the moment it is
+        // sent (even while the process waits for a CPU to die on), PF_EXITING is set as its
+        // exit begins, and tearing down a JVM's memory takes milliseconds more.
         String[] fields = new String(stat, close + 2, stat.length - close - 2, java.nio.charset.StandardCharsets.US_ASCII)
-                .split(" ", 8);
+                .split(" ", 30);
         try {
-            return fields.length < 7 || (Long.parseLong(fields[6]) & PF_EXITING) == 0;
+            if (fields.length > 6 && (Long.parseLong(fields[6]) & PF_EXITING) != 0) {
+                return false;
+            }
+            return fields.length <= 28 || (Long.parseLong(fields[28]) & SIGKILL_PENDING) == 0;
         } catch (NumberFormatException e) {
             return true;
         }
@@ -73,4 +77,7 @@ public interface Liveness {
 
     /** The kernel's task flag "getting shut down" (include/linux/sched.h), field 9 of /proc/PID/stat. */
     long PF_EXITING = 0x4;
+
+    /** SIGKILL (9) in the pending-signal mask, field 31 of /proc/PID/stat. */
+    long SIGKILL_PENDING = 1L << 8;
 }
