@@ -43,18 +43,19 @@ import org.smpcluster.vnet.link.WireLayout.Counter;
  * carrier, the burst ends and the next frame contends as usual.
  * <p>
  * A holder that dies leaves its word behind; any station that wants the wire cuts a carrier
- * older than the jabber timeout whose holder is gone ({@link #holderGone}: its process dead or a
- * zombie, its station detached or attached again since, or, through the driver's
- * {@link Liveness}, its vnode failed), so a dead holder's wire is free within the timeout and a
- * few hundred microseconds. A holder that is alive keeps the carrier however long it was
- * preempted or stopped (a jabber cut of a live holder damaged its frame), up to
- * {@link #HUNG_NANOS}: a holder alive but holding that long is hung, and is cut. A holder that
- * finds its carrier cut before its commit retries the frame (counted as carrier lost). The commit is a CAS from SENDING to
- * COMMIT(sequence); any station that finds a COMMIT word finishes it (advances the head by CAS,
- * releases the carrier), so a frame is published exactly once even if its sender stalls or
- * dies after committing. What a jabber cut of a live but stalled holder can still do, as on a
- * real wire, is damage the slot it was writing when it resumes: readers check the slot's commit
- * stamp against its writer (and the FCS), and count what fails as a receive error. A resumed
+ * older than the jabber timeout whose holder is gone ({@link #holderGone}: its process dead,
+ * killed, exiting or a zombie, its station detached or attached again since, or, through the
+ * driver's {@link Liveness}, its vnode failed), so a dead holder's wire is free within the
+ * timeout and a few hundred microseconds. A holder that is alive keeps the carrier however
+ * long it was preempted or stopped (a jabber cut of a live holder damaged its frame), up to
+ * {@link #HUNG_NANOS}: a holder alive but holding that long is hung, and is cut. A holder
+ * that finds its carrier cut before its commit retries the frame (counted as carrier lost).
+ * The commit is a CAS from SENDING to COMMIT(sequence); any station that finds a COMMIT word
+ * finishes it (advances the head by CAS, releases the carrier), so a frame is published
+ * exactly once even if its sender stalls or dies after committing. What a cut of a hung but
+ * live holder can still do, as on a real wire, is damage the slot it was writing when it
+ * resumes: readers check the slot's commit stamp against its writer (and the FCS), and count
+ * what fails as a receive error. A resumed
  * writer that finishes its copy between a reader's copy and that check can still get its frame
  * delivered in place of the committed one and then, after its retry, a second time; the
  * transport above numbers its messages and drops the duplicate.
