@@ -96,6 +96,12 @@ public final class LineDiscipline {
         Termios old = t;
         t = termios.copy();
         settingsChanged(old);
+        if (stopped && old.is(IXON) && !t.is(IXON)) {
+            // As n_tty_set_termios: output stopped by STOP would wait for a START that can no
+            // longer come (the console would hang); clearing IXON restarts it.
+            stopped = false;
+            processEchoes();
+        }
     }
 
     private void settingsChanged(Termios old) {

@@ -69,6 +69,15 @@ class ConsoleCommandsTest {
     }
 
     @Test
+    void shouldRestartOutputStoppedByStopWhenIxonIsCleared() {
+        LineDiscipline ld = new LineDiscipline(Termios.sane());
+        ld.receive(new byte[] {0x13, 'a', 'b'}); // ^S, then keys whose echo waits
+        assertEquals(0, ld.takeEcho().length, "stopped: no echo");
+        ld.termios(Termios.sane().stty("-ixon"));
+        assertArrayEquals("ab".getBytes(), ld.takeEcho(), "no START can come any more: output goes on, as Linux does");
+    }
+
+    @Test
     void shouldTakeOnlyAsManyKeysAsAskedAndLeaveTheRestInTheRing() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(ConsoleLayout.SIZE, 4096);

@@ -145,31 +145,53 @@ class LineDisciplineFuzzTest {
     static void play(Session session) {
         List<Integer> signals = new ArrayList<>();
         LineDiscipline ld = new LineDiscipline(session.termios(), signals::add);
+        // Characters that may echo a whole line (kill, word erase, reprint) or the echo held
+        // back (start), under any of the session's settings; any other echoes a few bytes.
+        boolean[] heavy = new boolean[256];
+        markHeavy(heavy, session.termios());
+        for (Step step : session.steps()) {
+            if (step instanceof Settings s) {
+                markHeavy(heavy, s.termios());
+            }
+        }
+        ByteArrayOutputStream queued = new ByteArrayOutputStream(); // taken, not through the line discipline yet
         for (Step step : session.steps()) {
             int before = ld.pending();
+            long output = 0;
             switch (step) {
                 case Type t -> {
                     int taken = ld.receive(t.keys());
                     assertEquals(Math.min(t.keys().length, LineDiscipline.PENDING_LIMIT - before), taken,
                             () -> "keys taken, with " + before + " waiting: " + session);
-                    echoBounded(ld, t.keys().length, session);
+                    queued.write(t.keys(), 0, taken);
                 }
                 case Read r -> {
-                    byte[] got = ld.read(r.max());
+                    byte[] got = ld.read(r.max()); // makes room: what waited goes through, and echoes
                     assertTrue(got == null || got.length <= Math.min(r.max(), LineDiscipline.BUFFER),
                             "a read of " + r.max() + " gave " + (got == null ? 0 : got.length) + ": " + session);
-                    echoBounded(ld, 0, session);
                 }
                 case Write w -> {
                     ld.write(w.output());
-                    echoBounded(ld, w.output().length, session);
+                    output = w.output().length;
                 }
-                case Settings s -> {
-                    ld.termios(s.termios());
-                    echoBounded(ld, 0, session);
-                }
+                case Settings s -> ld.termios(s.termios());
                 case Column c -> ld.column(c.column());
             }
+            // The echo of this step: for each character that went through, a few bytes, or a
+            // line's worth for the heavy ones; program output at most a tab's 8 columns a byte;
+            // and what was held back (committed echo, a stopped output restarted).
+            byte[] q = queued.toByteArray();
+            int through = q.length - ld.pending();
+            long bound = 2L * LineDiscipline.BUFFER + 8 * output;
+            for (int i = 0; i < through; i++) {
+                bound += heavy[q[i] & 0xFF] ? 6L * LineDiscipline.BUFFER + 16 : 16;
+            }
+            queued.reset();
+            queued.write(q, through, q.length - through);
+            int echo = ld.takeEcho().length;
+            long limit = bound;
+            assertTrue(echo <= limit, () -> "an echo of " + echo + " bytes (at most " + limit + ") for " + through
+                    + " characters and " + step + " in: " + session);
             assertTrue(ld.pending() <= LineDiscipline.PENDING_LIMIT, "pending " + ld.pending() + ": " + session);
             assertTrue(ld.room() >= 0, session::toString);
         }
@@ -180,15 +202,11 @@ class LineDisciplineFuzzTest {
         }
     }
 
-    /**
-     * The echo of one step: for each byte taken in at most a reprint of the line and an
-     * operation's few bytes, and the echo buffer's worth of what was held back (output
-     * stopped, ISIG flush); program output, processed, at most doubles (ONLCR) plus tabs.
-     */
-    static void echoBounded(LineDiscipline ld, int bytes, Session session) {
-        int echo = ld.takeEcho().length;
-        long bound = 2L * LineDiscipline.BUFFER + (long) bytes * (LineDiscipline.BUFFER + 16);
-        assertTrue(echo <= bound, "an echo of " + echo + " bytes for " + bytes + " in: " + session);
+    static void markHeavy(boolean[] heavy, Termios t) {
+        for (Termios.Cc c : new Termios.Cc[] {Termios.Cc.VKILL, Termios.Cc.VWERASE, Termios.Cc.VREPRINT,
+            Termios.Cc.VSTART}) { // START writes out what a stopped output held back
+            heavy[t.cc(c) & 0xFF] = true;
+        }
     }
 
     // Inputs.
