@@ -35,18 +35,23 @@ public final class LdiscCommand {
     }
 
     static String run(String stty, int column, String reads, String input) {
-        if (column < 0) {
-            throw new IllegalArgumentException("--column must not be negative");
+        if (column < 0 || column > 4096) {
+            throw new IllegalArgumentException("--column=" + column + " is outside 0..4096");
         }
         Termios termios = Termios.sane().stty(stty);
         List<Integer> sizes = new ArrayList<>();
         if (!reads.isBlank()) {
             for (String size : reads.split(",")) {
+                int n;
                 try {
-                    sizes.add(Integer.parseInt(size.strip()));
+                    n = Integer.parseInt(size.strip());
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("--reads: '" + size + "' is not a number of bytes");
                 }
+                if (n < 1 || n > 65_536) {
+                    throw new IllegalArgumentException("--reads: a read of " + n + " bytes; each is 1..65536");
+                }
+                sizes.add(n);
             }
         }
         List<String> signals = new ArrayList<>();

@@ -39,5 +39,11 @@ class LdiscCommandTest {
         assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", 0, "x", "a"));
         assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", -1, "", "a"));
         assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", 0, "", "ab\\"));
+        String m = assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", 0, "4,0", "a")).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(m.contains("1..65536"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", Integer.MAX_VALUE, "", "a")).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(m.contains("0..4096"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> LdiscCommand.run("", 0, "", "\\xqq")).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(m.contains("two hex digits"), m);
     }
 }

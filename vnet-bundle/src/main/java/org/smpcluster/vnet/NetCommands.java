@@ -11,11 +11,14 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.api.vnet.EthernetFrame;
 import org.smpcluster.api.vnet.ExcessiveCollisionsException;
 import org.smpcluster.api.vnet.MacAddress;
 import org.smpcluster.api.vnet.Nic;
 import org.smpcluster.api.vnet.NicStats;
+import org.smpcluster.api.vnet.Vnet;
 import org.smpcluster.vnet.link.Pcap;
 import org.smpcluster.vnet.link.Wire;
 import org.smpcluster.vnet.link.WireLayout.Counter;
@@ -30,14 +33,54 @@ public final class NetCommands {
 
     static final String[] FUNCTIONS = {"ifconfig", "stats", "wire", "capture", "attach", "send", "ping", "arp", "bench"};
 
-    private final VnetDriver driver;
+    /** The most frames one {@code net:send}, requests one {@code net:ping}, frames one {@code net:capture}. */
+    static final int MAX_COUNT = 1_000_000;
+    /** The longest {@code net:ping -W} and {@code net:capture -t}. */
+    static final int MAX_WAIT_SECONDS = 3600;
 
-    NetCommands(VnetDriver driver) {
+    /** What attaches a network (the driver, which also registers its NIC service). */
+    private final Vnet driver;
+    private final VnetCore core;
+    private final Nanokernel nanokernel;
+
+    NetCommands(Vnet driver, VnetCore core, Nanokernel nanokernel) {
         this.driver = driver;
+        this.core = core;
+        this.nanokernel = nanokernel;
     }
 
     private VnetCore core() {
-        return driver.core();
+        return core;
+    }
+
+    static void checkRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + "=" + value + " is outside " + min + ".." + max);
+        }
+    }
+
+    /**
+     * Vnode {@code vnode} as a peer of this one: an id of the cluster's vnode table, and in the
+     * cluster now (joined, or booting again); refused at once otherwise, saying which vnodes
+     * there are.
+     */
+    int peer(String what, int vnode) {
+        if (vnode < 0 || vnode >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException(what + "=" + vnode + " is not a vnode id (0.."
+                    + (Nanokernel.MAX_VNODES - 1) + "); the cluster has vnodes " + members());
+        }
+        String state = nanokernel.vnodes().get(vnode).state();
+        if (!state.equals(VnodeState.JOINED) && !state.equals(VnodeState.BOOTING)) {
+            throw new IllegalArgumentException("vnode " + vnode + " is not in the cluster (" + state
+                    + "); the cluster has vnodes " + members());
+        }
+        return vnode;
+    }
+
+    private List<Integer> members() {
+        return nanokernel.vnodes().stream().filter(v -> v.state().equals(VnodeState.JOINED)
+                || v.state().equals(VnodeState.BOOTING))
+                .map(VnodeState::id).toList();
     }
 
     @Descriptor("show this vnode's interfaces: MAC, IPv4 address, flags, the wire's parameters")
@@ -112,7 +155,8 @@ public final class NetCommands {
             case org.smpcluster.vnet.link.WireLayout.IDLE -> "idle";
             case org.smpcluster.vnet.link.WireLayout.OPEN -> "open (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
             case org.smpcluster.vnet.link.WireLayout.SENDING -> "sending (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
-            default -> "collided";
+            case org.smpcluster.vnet.link.WireLayout.COLLIDED -> "collided (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
+            default -> "committing (station " + org.smpcluster.vnet.link.WireLayout.holder(word) + ")";
         };
     }
 
@@ -122,15 +166,21 @@ public final class NetCommands {
             @Descriptor("stop after this many seconds") @Parameter(names = {"-t", "--time"}, absentValue = "10") double seconds,
             @Descriptor("network") String network,
             @Descriptor("the pcap file to write") String file) throws IOException {
-        if (count < 1) {
-            throw new IllegalArgumentException("--count must be at least 1");
-        }
-        if (seconds <= 0) {
-            throw new IllegalArgumentException("--time must be positive");
+        checkRange("--count", count, 1, MAX_COUNT);
+        if (!(seconds > 0 && seconds <= MAX_WAIT_SECONDS)) { // NaN fails both
+            throw new IllegalArgumentException("--time=" + seconds + " is not a number of seconds in (0, "
+                    + MAX_WAIT_SECONDS + "]");
         }
         Wire wire = core().wire(network).orElseThrow(() -> new IllegalArgumentException(
                 "this vnode is not on network '" + network + "'; it is on " + core().networks()));
         Path path = Path.of(file).toAbsolutePath();
+        if (Files.isDirectory(path)) {
+            throw new IllegalArgumentException(path + " is a directory: name the pcap file to write, e.g. " + path
+                    + "/" + network + ".pcap");
+        }
+        if (!Files.isDirectory(path.getParent())) {
+            throw new IllegalArgumentException("the directory " + path.getParent() + " of " + path + " does not exist");
+        }
         Wire.Tap tap = wire.tap();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         Path partial = path.resolveSibling(path.getFileName() + ".part");
@@ -164,10 +214,15 @@ public final class NetCommands {
             @Descriptor("network") String network,
             @Descriptor("destination MAC, or 'broadcast'") String destination,
             @Descriptor("payload text") String text) throws ExcessiveCollisionsException {
+        checkRange("--count", count, 1, MAX_COUNT);
         Nic nic = driver.nic(network).orElseThrow(() -> new IllegalArgumentException(
                 "this vnode is not on network '" + network + "'; it is on " + core().networks()));
-        MacAddress to = destination.equals("broadcast") ? MacAddress.BROADCAST : MacAddress.parse(destination);
+        MacAddress to = mac(destination);
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        if (payload.length > EthernetFrame.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("a payload of " + payload.length + " bytes does not fit a frame (at most "
+                    + EthernetFrame.MAX_PAYLOAD + ")");
+        }
         for (int i = 0; i < count; i++) {
             nic.send(new EthernetFrame(to, nic.mac(), EXPERIMENTAL, payload));
         }
@@ -181,9 +236,8 @@ public final class NetCommands {
                     absentValue = "1000") int timeoutMillis,
             @Descriptor("an IPv4 address, or vnode:N for vnode N on the first network") String target)
             throws IOException, InterruptedException {
-        if (count < 1) {
-            throw new IllegalArgumentException("--count must be at least 1");
-        }
+        checkRange("--count", count, 1, MAX_COUNT);
+        checkRange("--timeout", timeoutMillis, 1, MAX_WAIT_SECONDS * 1000L);
         java.net.Inet4Address address = address(target);
         StringBuilder out = new StringBuilder("PING " + address.getHostAddress() + ": 56 data bytes\n");
         List<Double> rtts = new java.util.ArrayList<>();
@@ -211,21 +265,43 @@ public final class NetCommands {
         return out.toString();
     }
 
-    private java.net.Inet4Address address(String target) {
+    /** A MAC address, or "broadcast". */
+    static MacAddress mac(String text) {
+        if (text.equals("broadcast")) {
+            return MacAddress.BROADCAST;
+        }
+        try {
+            return MacAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a MAC address like 02:53:4d:00:00:01, or broadcast");
+        }
+    }
+
+    java.net.Inet4Address address(String target) {
         if (target.startsWith("vnode:")) {
-            int vnode = Integer.parseInt(target.substring("vnode:".length()));
+            String id = target.substring("vnode:".length());
+            if (!id.matches("\\d{1,9}")) {
+                throw new IllegalArgumentException("'" + target + "' is not vnode:N with N a vnode id (0.."
+                        + (Nanokernel.MAX_VNODES - 1) + ")");
+            }
+            int vnode = peer("vnode", Integer.parseInt(id));
             NicImpl nic = core().nicImpls().stream().findFirst().orElseThrow(
                     () -> new IllegalArgumentException("this vnode is on no network"));
             return org.smpcluster.vnet.nic.Subnet.inet(nic.subnet().host(vnode));
         }
-        if (!target.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            throw new IllegalArgumentException("'" + target + "' is not an IPv4 address or vnode:N");
+        String[] octets = target.split("\\.", -1);
+        if (octets.length != 4) {
+            throw new IllegalArgumentException("'" + target + "' is not an IPv4 address (like 10.0.0.2) or vnode:N");
         }
-        try {
-            return (java.net.Inet4Address) java.net.InetAddress.getByName(target);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException("'" + target + "' is not an IPv4 address", e);
+        int ip = 0;
+        for (String o : octets) {
+            if (!o.matches("\\d{1,3}") || Integer.parseInt(o) > 255) {
+                throw new IllegalArgumentException("'" + target + "' is not an IPv4 address: each of its four numbers is"
+                        + " 0..255");
+            }
+            ip = ip << 8 | Integer.parseInt(o);
         }
+        return org.smpcluster.vnet.nic.Subnet.inet(ip);
     }
 
     @Descriptor("show the ARP cache: IPv4 address to MAC, learned from the wires")
@@ -245,10 +321,14 @@ public final class NetCommands {
                     absentValue = "500") int window,
             @Descriptor("the other vnode") @Parameter(names = {"-n", "--vnode"}, absentValue = "1") int vnode)
             throws Exception {
-        if (rounds < 1 || window < 10) {
-            throw new IllegalArgumentException("--rounds must be at least 1 and --window at least 10 ms");
+        checkRange("--rounds", rounds, 1, 1000);
+        checkRange("--window", window, 10, 60_000);
+        peer("--vnode", vnode);
+        if (vnode == nanokernel.vnodeId()) {
+            throw new IllegalArgumentException("--vnode=" + vnode + " is this vnode: the bench measures against another one");
         }
-        new org.smpcluster.vnet.bench.VnetBench(core(), System.out, rounds, window).run(vnode);
+        new org.smpcluster.vnet.bench.VnetBench(core(), System.out, rounds, window).run(vnode,
+                v -> nanokernel.vnodes().get(v));
         return "";
     }
 }

@@ -22,10 +22,12 @@ import org.smpcluster.api.nanokernel.BridgeManager;
 import org.smpcluster.api.nanokernel.InterruptHandler;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.api.vnet.Nic;
 import org.smpcluster.api.vnet.Transport;
 import org.smpcluster.api.vnet.UdpSocket;
 import org.smpcluster.api.vnet.Vnet;
+import org.smpcluster.vnet.link.Liveness;
 import org.smpcluster.vnet.link.WireParams;
 import org.smpcluster.vnet.nic.NicImpl;
 import org.smpcluster.vnet.nic.VnetCore;
@@ -50,6 +52,7 @@ public final class VnetDriver implements Vnet {
     private static final System.Logger LOG = System.getLogger(VnetDriver.class.getName());
 
     private final BundleContext context;
+    private final Nanokernel nanokernel;
     private final VnetCore core;
     private final ServiceRegistration<InterruptHandler> irq;
     private final Map<String, ServiceRegistration<Nic>> registrations = new ConcurrentHashMap<>();
@@ -61,9 +64,10 @@ public final class VnetDriver implements Vnet {
     public VnetDriver(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
             @Reference Portals portals, BundleContext context) {
         this.context = context;
+        this.nanokernel = nanokernel;
         String busy = context.getProperty(BUSY_POLL);
         this.core = new VnetCore(nanokernel.vnodeId(), bridges, portals::raise, WireParams.DEFAULT,
-                busy == null ? 50_000 : Long.parseLong(busy) * 1_000);
+                busyPoll(busy), liveness(nanokernel), nanokernel::kernelThread);
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(InterruptHandler.VECTOR, VnetCore.VECTOR);
         this.irq = context.registerService(InterruptHandler.class, (vector, hits) -> {
@@ -73,7 +77,7 @@ public final class VnetDriver implements Vnet {
         Hashtable<String, Object> scope = new Hashtable<>();
         scope.put("osgi.command.scope", "net");
         scope.put("osgi.command.function", NetCommands.FUNCTIONS);
-        this.commands = context.registerService(NetCommands.class, new NetCommands(this), scope);
+        this.commands = context.registerService(NetCommands.class, new NetCommands(this, core, nanokernel), scope);
         this.transport = context.registerService(Transport.class, core.transport(), null);
         String networks = context.getProperty(NETWORKS);
         try {
@@ -88,6 +92,62 @@ public final class VnetDriver implements Vnet {
                 LOG.log(System.Logger.Level.ERROR, "cannot attach network " + n.getKey() + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    private static long busyPoll(String micros) {
+        if (micros == null) {
+            return 50_000;
+        }
+        try {
+            long us = Long.parseLong(micros.strip());
+            if (us >= 0 && us <= 1_000_000) {
+                return us * 1_000;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(BUSY_POLL + "=" + micros + " is not a number of microseconds in 0..1000000");
+    }
+
+    /**
+     * A carrier holder is gone when its process is (dead, or a zombie), or when the vnode table
+     * says its vnode failed or stopped in that process, or joined again in another one: a
+     * holder that is only preempted or stopped keeps the carrier (see Station).
+     */
+    static Liveness liveness(Nanokernel nanokernel) {
+        return (vnode, pid) -> {
+            if (Liveness.PROCESS.gone(vnode, pid)) {
+                return true;
+            }
+            if (vnode < 0 || vnode >= Nanokernel.MAX_VNODES) {
+                return false;
+            }
+            VnodeState v = nanokernel.vnodes().get(vnode);
+            if (v.pid() == pid) {
+                return !v.state().equals(VnodeState.JOINED) && !v.state().equals(VnodeState.BOOTING);
+            }
+            return v.pid() != 0 && v.state().equals(VnodeState.JOINED);
+        };
+    }
+
+    /**
+     * Whether this vnode's root is gone (its process dead, its vnode-table entry not joined,
+     * or its heartbeat older than 3 s): what needs the root (closing a bridge is a DSP call)
+     * is skipped then, instead of waiting for a DSP timeout per bridge.
+     */
+    static boolean rootGone(Nanokernel nanokernel) {
+        if (nanokernel.isRoot()) {
+            return false;
+        }
+        VnodeState root = nanokernel.vnodes().get(Nanokernel.ROOT);
+        return !root.state().equals(VnodeState.JOINED) || !Liveness.alive(root.pid())
+                || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS;
+    }
+
+    static final long ROOT_SILENT_NANOS = 3_000_000_000L;
+
+    public Nanokernel nanokernel() {
+        return nanokernel;
     }
 
     /** Reads {@code eth0=10.0.0.0/24,eth1=10.0.1.0/24}. */
@@ -149,6 +209,8 @@ public final class VnetDriver implements Vnet {
 
     @Deactivate
     void deactivate() {
+        long start = System.nanoTime();
+        boolean rootGone = rootGone(nanokernel);
         registrations.values().forEach(r -> {
             try {
                 r.unregister();
@@ -169,6 +231,10 @@ public final class VnetDriver implements Vnet {
         // A bundle update keeps the stations on their wires for the next driver; a vnode that
         // shuts down leaves them.
         boolean shutdown = context.getBundle(0).getState() == Bundle.STOPPING;
-        core.close(shutdown);
+        core.close(shutdown, rootGone);
+        if (rootGone) {
+            LOG.log(System.Logger.Level.INFO, "vnet stopped in " + (System.nanoTime() - start) / 1_000_000
+                    + " ms without its root (gone): its bridges go with the vnode's process");
+        }
     }
 }

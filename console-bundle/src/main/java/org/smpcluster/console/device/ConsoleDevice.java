@@ -47,6 +47,7 @@ public final class ConsoleDevice {
 
     private static final System.Logger LOG = System.getLogger(ConsoleDevice.class.getName());
 
+    private final Nanokernel nanokernel;
     private final Bridge bridge;
     private final MemorySegment screen;
     private final LineDiscipline ld;
@@ -69,13 +70,16 @@ public final class ConsoleDevice {
             @Reference Portals portals, @Reference CommandProcessor gogo, BundleContext context) {
         this.gogo = gogo;
         this.portals = portals;
+        this.nanokernel = nanokernel;
         this.bridge = bridges.open(nanokernel.vnodeId(), ConsoleLayout.BRIDGE, ConsoleLayout.SIZE);
         this.screen = bridge.segment();
         ConsoleLayout.format(screen, ProcessHandle.current().pid());
         this.ld = new LineDiscipline(Termios.sane().set(Termios.Flag.IUTF8, true), this::signal);
         int vnode = nanokernel.vnodeId();
-        this.input = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-console-input").unstarted(this::input);
-        this.shell = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-console-shell").unstarted(this::shell);
+        // Kernel threads: a console whose input or shell thread died (of an OutOfMemoryError, say)
+        // is a dead console on a vnode that looks alive; the vnode panics instead, and is restarted.
+        this.input = nanokernel.kernelThread("vnode-" + vnode + "-console-input", this::input);
+        this.shell = nanokernel.kernelThread("vnode-" + vnode + "-console-shell", this::shell);
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(InterruptHandler.VECTOR, VECTOR);
         this.irq = context.registerService(InterruptHandler.class, (vector, hits) -> {
@@ -86,18 +90,36 @@ public final class ConsoleDevice {
         shell.start();
     }
 
-    /** Keys typed: to the line discipline, its echo to the screen; readers woken. */
+    /**
+     * Keys typed: to the line discipline, its echo to the screen; readers woken. Only as many
+     * as the line discipline has room for are taken from the keyboard ring: the rest wait
+     * there, and whoever types waits for room (nothing typed is dropped).
+     */
     private void input() {
-        while (running) {
-            byte[] keys = ConsoleLayout.takeKeys(screen);
-            if (keys.length == 0) {
-                LockSupport.park(this); // until the portal interrupt says more were typed
-                continue;
+        try {
+            takeInput();
+        } catch (RuntimeException e) {
+            if (running) {
+                throw e; // a kernel thread's death: the vnode panics
             }
+            // the console closed under it (its bridge is gone): nothing more to take
+        }
+    }
+
+    private void takeInput() {
+        while (running) {
+            byte[] keys;
             synchronized (this) {
-                ld.receive(keys);
-                flushScreen();
-                notifyAll();
+                keys = ConsoleLayout.takeKeys(screen, ld.room());
+                if (keys.length > 0) {
+                    ld.receive(keys);
+                    flushScreen();
+                    notifyAll();
+                }
+            }
+            if (keys.length == 0) {
+                LockSupport.park(this); // until the portal interrupt says more were typed, or a reader made room
+                continue;
             }
             if (signalled) {
                 signalled = false;
@@ -204,6 +226,7 @@ public final class ConsoleDevice {
                 }
                 byte[] line = ld.read(4096);
                 if (line != null) {
+                    LockSupport.unpark(input); // room in the line discipline: keys waiting in the ring come in
                     return new String(line, StandardCharsets.UTF_8).strip();
                 }
                 try {
@@ -234,6 +257,8 @@ public final class ConsoleDevice {
 
     @Deactivate
     void deactivate() {
+        long start = System.nanoTime();
+        boolean rootGone = rootGone(nanokernel);
         running = false;
         try {
             irq.unregister();
@@ -247,10 +272,31 @@ public final class ConsoleDevice {
         }
         try {
             input.join(2_000);
-            shell.join(2_000);
+            // A command that waits on the root does not end when the root is gone: its thread
+            // dies with the process; it is not waited for.
+            shell.join(rootGone ? 100 : 2_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        bridge.close();
+        if (rootGone) {
+            // Closing the bridge asks the root, which would only time out: it goes with the process.
+            LOG.log(System.Logger.Level.INFO, "console stopped in " + (System.nanoTime() - start) / 1_000_000
+                    + " ms without its root (gone)");
+        } else {
+            bridge.close();
+        }
+    }
+
+    static final long ROOT_SILENT_NANOS = 3_000_000_000L;
+
+    /** Whether this vnode's root is gone: its process dead, its vnode-table entry not joined, or silent 3 s. */
+    static boolean rootGone(Nanokernel nanokernel) {
+        if (nanokernel.isRoot()) {
+            return false;
+        }
+        org.smpcluster.api.nanokernel.VnodeState root = nanokernel.vnodes().get(Nanokernel.ROOT);
+        return !root.state().equals(org.smpcluster.api.nanokernel.VnodeState.JOINED)
+                || !ProcessHandle.of(root.pid()).map(ProcessHandle::isAlive).orElse(false)
+                || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS;
     }
 }

@@ -76,9 +76,9 @@ public final class ConsoleLayout {
     public static int type(MemorySegment s, byte[] keys, int from) {
         long head = get(s, OFF_KEYS_HEAD);
         long tail = get(s, OFF_KEYS_TAIL);
-        int n = (int) Math.min(keys.length - from, KEYBOARD - (head - tail));
+        int n = (int) Math.max(0, Math.min(keys.length - from, KEYBOARD - (head - tail)));
         for (int i = 0; i < n; i++) {
-            s.set(ValueLayout.JAVA_BYTE, KEYS + ((head + i) % KEYBOARD), keys[from + i]);
+            s.set(ValueLayout.JAVA_BYTE, KEYS + Math.floorMod(head + i, KEYBOARD), keys[from + i]);
         }
         set(s, OFF_KEYS_HEAD, head + n);
         return n;
@@ -86,13 +86,28 @@ public final class ConsoleLayout {
 
     /** The vnode's side: takes what was typed (empty if nothing). */
     public static byte[] takeKeys(MemorySegment s) {
+        return takeKeys(s, KEYBOARD);
+    }
+
+    /**
+     * The vnode's side: takes at most {@code max} of the bytes typed (empty if nothing); the
+     * rest stay in the ring, so that whoever types waits for room (back-pressure).
+     */
+    public static byte[] takeKeys(MemorySegment s, int max) {
         long head = get(s, OFF_KEYS_HEAD);
         long tail = get(s, OFF_KEYS_TAIL);
-        byte[] keys = new byte[(int) (head - tail)];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = s.get(ValueLayout.JAVA_BYTE, KEYS + ((tail + i) % KEYBOARD));
+        long typed = head - tail;
+        if (typed < 0 || typed > KEYBOARD) {
+            // A typist that broke the ring's rule (another process writing the bridge): what is
+            // there cannot be told from garbage; drop it and go on from the head.
+            set(s, OFF_KEYS_TAIL, head);
+            return new byte[0];
         }
-        set(s, OFF_KEYS_TAIL, head);
+        byte[] keys = new byte[(int) Math.min(typed, Math.max(0, max))];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = s.get(ValueLayout.JAVA_BYTE, KEYS + Math.floorMod(tail + i, KEYBOARD));
+        }
+        set(s, OFF_KEYS_TAIL, tail + keys.length);
         return keys;
     }
 
@@ -123,12 +138,12 @@ public final class ConsoleLayout {
      * most recent ones; what the ring no longer holds is left out.
      */
     public static byte[] screen(MemorySegment s, long since, int max) {
-        long head = get(s, OFF_SCREEN_HEAD);
+        long head = Math.max(0, get(s, OFF_SCREEN_HEAD)); // a negative head is garbage: nothing to show
         long from = Math.max(Math.max(since, head - SCREEN), head - max);
-        from = Math.max(from, 0);
+        from = Math.min(Math.max(from, 0), head);
         byte[] out = new byte[(int) (head - from)];
         for (int i = 0; i < out.length; i++) {
-            out[i] = s.get(ValueLayout.JAVA_BYTE, SCREEN_RING + ((from + i) % SCREEN));
+            out[i] = s.get(ValueLayout.JAVA_BYTE, SCREEN_RING + Math.floorMod(from + i, SCREEN));
         }
         VarHandle.loadLoadFence();
         long after = get(s, OFF_SCREEN_HEAD);

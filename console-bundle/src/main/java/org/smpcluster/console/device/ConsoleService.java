@@ -100,18 +100,24 @@ public final class ConsoleService implements Consoles {
 
     @Override
     public void type(int vnode, byte[] keys) {
+        // Back-pressure: the vnode takes keys as its line discipline has room for them (its
+        // shell reads lines); typing waits while it makes progress, and gives up after 5 s
+        // without any.
         long deadline = System.nanoTime() + 5_000_000_000L;
         try (Bridge b = open(vnode)) {
             int done = 0;
             while (true) {
-                done += ConsoleLayout.type(b.segment(), keys, done);
+                int n = ConsoleLayout.type(b.segment(), keys, done);
+                done += n;
                 portals.raise(vnode, ConsoleDevice.VECTOR);
                 if (done == keys.length) {
                     return;
                 }
-                if (System.nanoTime() > deadline) {
+                if (n > 0) {
+                    deadline = System.nanoTime() + 5_000_000_000L;
+                } else if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("vnode " + vnode + "'s console took " + done + " of " + keys.length
-                            + " bytes in 5 s: it does not read its keyboard");
+                            + " bytes and no more for 5 s: it does not read its keyboard (its shell is busy?)");
                 }
                 Thread.onSpinWait(); // the keyboard ring is full: the vnode is taking it
                 Thread.yield();
@@ -149,8 +155,9 @@ public final class ConsoleService implements Consoles {
 
     @Descriptor("wait, doing nothing (^C on the console interrupts it): for trying out a console")
     public String sleep(@Descriptor("seconds") double seconds) throws InterruptedException {
-        if (seconds < 0) {
-            throw new IllegalArgumentException("seconds must not be negative");
+        if (!(seconds >= 0 && seconds <= MAX_SLEEP_SECONDS)) { // NaN fails both
+            throw new IllegalArgumentException("seconds=" + seconds + " is not a number of seconds in 0.."
+                    + MAX_SLEEP_SECONDS);
         }
         Thread.sleep((long) (seconds * 1000));
         return "slept " + seconds + " s";
@@ -187,7 +194,34 @@ public final class ConsoleService implements Consoles {
             @Descriptor("vnode id") int vnode,
             @Descriptor("the text; \\r \\t \\xHH and ^X (e.g. ^C) are keys") String text) {
         byte[] keys = Escapes.unescape(noEnter ? text : text + "\\r");
+        checkLines(keys);
         type(vnode, keys);
         return "typed " + keys.length + " bytes on vnode " + vnode + "'s console";
+    }
+
+    /** A day: the longest {@code console:sleep}. */
+    static final int MAX_SLEEP_SECONDS = 86_400;
+
+    /** The longest line a console's line discipline keeps (Linux's N_TTY: 4095 bytes and its end). */
+    static final int MAX_LINE = org.smpcluster.console.tty.LineDiscipline.BUFFER - 1;
+
+    /**
+     * Refuses keys with a line longer than the console's canonical line discipline keeps: the
+     * bytes past 4095 would be dropped there (as N_TTY drops them), and the command typed
+     * would not be the one asked for. A line ends at Enter (CR or LF), ^D, or is ended by ^C
+     * or ^U (which drop it).
+     */
+    static void checkLines(byte[] keys) {
+        int start = 0;
+        for (int i = 0; i <= keys.length; i++) {
+            if (i == keys.length || keys[i] == '\r' || keys[i] == '\n' || keys[i] == 0x04 || keys[i] == 0x03
+                    || keys[i] == 0x15) {
+                if (i - start > MAX_LINE) {
+                    throw new IllegalArgumentException("a line of " + (i - start) + " bytes: a console keeps at most "
+                            + MAX_LINE + " bytes of a line (as Linux's N_TTY line discipline); split it into lines");
+                }
+                start = i + 1;
+            }
+        }
     }
 }

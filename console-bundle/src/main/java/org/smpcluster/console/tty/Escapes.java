@@ -33,8 +33,9 @@ public final class Escapes {
                     case '\\' -> out.write('\\');
                     case '^' -> out.write('^');
                     case 'x' -> {
-                        if (i + 2 >= text.length()) {
-                            throw new IllegalArgumentException("'" + text + "': \\x needs two hex digits");
+                        if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0
+                                || Character.digit(text.charAt(i + 2), 16) < 0) {
+                            throw new IllegalArgumentException("'" + text + "': \\x needs two hex digits (\\x00..\\xff)");
                         }
                         out.write(Integer.parseInt(text.substring(i + 1, i + 3), 16));
                         i += 2;
@@ -45,7 +46,12 @@ public final class Escapes {
                 if (i + 1 >= text.length()) {
                     throw new IllegalArgumentException("'" + text + "' ends with a lone ^ (write \\^ for a caret)");
                 }
-                out.write(Character.toUpperCase(text.charAt(++i)) ^ 0x40);
+                char x = Character.toUpperCase(text.charAt(++i));
+                if (x < '?' || x > '_') {
+                    throw new IllegalArgumentException("'" + text + "': ^" + text.charAt(i) + " is no control character;"
+                            + " ^X takes X in @ A-Z [ \\ ] ^ _ ? (or a-z); write \\^ for a caret");
+                }
+                out.write(x ^ 0x40);
             } else if (c < 0x80) {
                 out.write(c);
             } else {

@@ -96,6 +96,12 @@ public final class LineDiscipline {
         Termios old = t;
         t = termios.copy();
         settingsChanged(old);
+        if (stopped && old.is(IXON) && !t.is(IXON)) {
+            // As n_tty_set_termios: output stopped by STOP would wait for a START that can no
+            // longer come (the console would hang); clearing IXON restarts it.
+            stopped = false;
+            processEchoes();
+        }
     }
 
     private void settingsChanged(Termios old) {
@@ -161,10 +167,33 @@ public final class LineDiscipline {
 
     // Input.
 
-    /** Bytes typed on the keyboard (one batch, as the tty layer hands them over). */
-    public void receive(byte[] input) {
-        pending.writeBytes(input);
+    /**
+     * The most typed bytes held for the read buffer when it is full (readers are behind): the
+     * tty layer's flip buffers, limited as Linux limits them (TTYB_DEFAULT_MEM_LIMIT).
+     */
+    public static final int PENDING_LIMIT = 64 * 1024;
+
+    /**
+     * Bytes typed on the keyboard (one batch, as the tty layer hands them over). Returns how
+     * many were taken: with {@link #PENDING_LIMIT} bytes waiting already for readers, the rest
+     * is dropped, as a tty whose buffers are full drops input; a caller that must not lose
+     * keys hands over no more than {@link #room()}.
+     */
+    public int receive(byte[] input) {
+        int taken = Math.min(input.length, room());
+        pending.write(input, 0, taken);
         drainPending();
+        return taken;
+    }
+
+    /** How many bytes {@link #receive} takes now. */
+    public int room() {
+        return PENDING_LIMIT - pending.size();
+    }
+
+    /** Bytes typed and held for the read buffer (at most {@link #PENDING_LIMIT}). */
+    public int pending() {
+        return pending.size();
     }
 
     /** Takes what the read buffer has room for; the rest waits for readers (as the tty's flip buffer). */

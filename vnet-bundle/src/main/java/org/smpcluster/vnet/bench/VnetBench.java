@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.api.vnet.Connection;
 import org.smpcluster.api.vnet.UdpSocket;
 import org.smpcluster.vnet.nic.NicImpl;
@@ -57,12 +58,19 @@ public final class VnetBench {
         this.windowMillis = windowMillis;
     }
 
-    public void run(int vnode) throws Exception {
+    /**
+     * How long after its join a vnode whose NIC does not answer ARP may still be starting its
+     * bundles (and is waited for); one that joined longer ago is down, and the bench fails then.
+     */
+    static final Duration STARTING = Duration.ofSeconds(30);
+
+    /** Runs against {@code vnode}; {@code table} is the vnode table's entry of a vnode, now. */
+    public void run(int vnode, java.util.function.IntFunction<VnodeState> table) throws Exception {
         NicImpl nic = core.nicImpls().stream().findFirst()
                 .orElseThrow(() -> new IllegalStateException("this vnode is on no network"));
         Inet4Address peer = Subnet.inet(nic.subnet().host(vnode));
         progress("connecting to vnode " + vnode + " (" + peer.getHostAddress() + ") on " + nic.network());
-        try (Connection c = connect(peer, Duration.ofSeconds(60))) {
+        try (Connection c = connect(peer, vnode, table, Duration.ofSeconds(60))) {
             String[] ports = ask(c, "P").split(" ");
             int tcpPort = Integer.parseInt(ports[1]);
             int udpPort = Integer.parseInt(ports[2]);
@@ -110,9 +118,31 @@ public final class VnetBench {
         }
     }
 
-    private Connection connect(Inet4Address peer, Duration patience) throws Exception {
+    /**
+     * Connects to the bench service of {@code vnode}, waiting up to {@code patience} for a vnode
+     * still starting; fails at once if the vnode leaves the cluster, or does not answer ARP
+     * {@link #STARTING} after its join (its NIC is down: nothing would answer in 60 s either).
+     */
+    private Connection connect(Inet4Address peer, int vnode, java.util.function.IntFunction<VnodeState> table,
+            Duration patience) throws Exception {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
+            VnodeState v = table.apply(vnode);
+            if (!v.state().equals(VnodeState.JOINED) && !v.state().equals(VnodeState.BOOTING)) {
+                throw new ConnectException("vnode " + vnode + " is not in the cluster (" + v.state() + ")");
+            }
+            try {
+                core.ip().arp(peer);
+            } catch (IOException e) {
+                boolean starting = !v.state().equals(VnodeState.JOINED)
+                        || System.currentTimeMillis() - v.joinedMillis() < STARTING.toMillis();
+                if (!starting || System.nanoTime() > deadline) {
+                    throw new ConnectException("vnode " + vnode + " (" + peer.getHostAddress() + ") does not answer ARP"
+                            + (v.state().equals(VnodeState.JOINED) ? ", " + (System.currentTimeMillis() - v.joinedMillis())
+                                    / 1000 + " s after it joined" : "") + ": its vnet is not running (" + e.getMessage() + ")");
+                }
+                continue; // ARP waited already (its attempts take most of a second)
+            }
             try {
                 return core.transport().connect(peer, BenchService.PORT, Duration.ofSeconds(2));
             } catch (IOException e) {

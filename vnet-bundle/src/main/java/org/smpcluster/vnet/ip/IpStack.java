@@ -190,6 +190,16 @@ public final class IpStack {
                 + " requests, " + ARP_TIMEOUT.toMillis() + " ms each): is that vnode up?");
     }
 
+    /**
+     * The MAC of {@code address}, from the cache or asked by ARP.
+     *
+     * @throws IOException if it is on no network of this vnode, or does not answer ARP
+     */
+    public MacAddress arp(Inet4Address address) throws IOException {
+        int ip = Subnet.ip(address);
+        return resolve(route(ip), ip);
+    }
+
     /** The ARP cache, for display. */
     public Map<Integer, MacAddress> arpCache() {
         return Map.copyOf(arpCache);

@@ -42,14 +42,20 @@ import org.smpcluster.vnet.link.WireLayout.Counter;
  * keep deferring meanwhile. If another station finished its commit first and freed the
  * carrier, the burst ends and the next frame contends as usual.
  * <p>
- * A holder that dies or stalls leaves its word behind; any station that wants the wire cuts a
- * carrier older than the jabber timeout. A holder that finds its carrier cut before its commit
- * retries the frame (counted as carrier lost). The commit is a CAS from SENDING to
- * COMMIT(sequence); any station that finds a COMMIT word finishes it (advances the head by CAS,
- * releases the carrier), so a frame is published exactly once even if its sender stalls or
- * dies after committing. What a jabber cut of a live but stalled holder can still do, as on a
- * real wire, is damage the slot it was writing when it resumes: readers check the slot's commit
- * stamp against its writer (and the FCS), and count what fails as a receive error. A resumed
+ * A holder that dies leaves its word behind; any station that wants the wire cuts a carrier
+ * older than the jabber timeout whose holder is gone ({@link #holderGone}: its process dead,
+ * killed, exiting or a zombie, its station detached or attached again since, or, through the
+ * driver's {@link Liveness}, its vnode failed), so a dead holder's wire is free within the
+ * timeout and a few hundred microseconds. A holder that is alive keeps the carrier however
+ * long it was preempted or stopped (a jabber cut of a live holder damaged its frame), up to
+ * {@link #HUNG_NANOS}: a holder alive but holding that long is hung, and is cut. A holder
+ * that finds its carrier cut before its commit retries the frame (counted as carrier lost).
+ * The commit is a CAS from SENDING to COMMIT(sequence); any station that finds a COMMIT word
+ * finishes it (advances the head by CAS, releases the carrier), so a frame is published
+ * exactly once even if its sender stalls or dies after committing. What a cut of a hung but
+ * live holder can still do, as on a real wire, is damage the slot it was writing when it
+ * resumes: readers check the slot's commit stamp against its writer (and the FCS), and count
+ * what fails as a receive error. A resumed
  * writer that finishes its copy between a reader's copy and that check can still get its frame
  * delivered in place of the committed one and then, after its retry, a second time; the
  * transport above numbers its messages and drops the duplicate.
@@ -62,6 +68,7 @@ public final class Station {
     private final long base;
     private final MacAddress mac;
     private final Wire.Notifier notifier;
+    private final Liveness liveness;
     private final WireParams params;
     private final ReentrantLock tx = new ReentrantLock();
     private volatile Backoff backoff = Backoff.threadLocal();
@@ -69,8 +76,9 @@ public final class Station {
     private boolean shut;
     private volatile long[] groups;
 
-    Station(Wire wire, int index, MacAddress mac, Wire.Notifier notifier) {
+    Station(Wire wire, int index, MacAddress mac, Wire.Notifier notifier, Liveness liveness) {
         this.wire = wire;
+        this.liveness = liveness;
         this.s = wire.segment();
         this.index = index;
         this.base = stationBase(index);
@@ -116,10 +124,66 @@ public final class Station {
         checkLength(length);
         tx.lock();
         try {
-            return transmitLocked(frame, length, false);
+            return transmitLocked(frame, length, false, null);
         } finally {
             tx.unlock();
         }
+    }
+
+    /**
+     * Fault injection: {@link #transmit}, but {@code stall} runs while this station holds the
+     * carrier (SENDING, its frame in the ring, not committed yet), as a holder preempted or
+     * stopped right there. A live holder keeps the carrier however long {@code stall} takes
+     * (up to {@link #HUNG_NANOS}), and its frame arrives.
+     */
+    public Outcome transmitStalling(byte[] frame, int length, Runnable stall) {
+        checkLength(length);
+        tx.lock();
+        try {
+            return transmitLocked(frame, length, false, stall);
+        } finally {
+            tx.unlock();
+        }
+    }
+
+    /**
+     * A holder alive but holding the carrier this long is hung, not preempted (the root's hang
+     * detection ends such a vnode in about this time too): it is cut like a dead one, so that
+     * a wedged driver cannot silence its network for good.
+     */
+    public static final long HUNG_NANOS = 1_000_000_000L;
+
+    /** How often a live holder past the jabber timeout is asked about again (a /proc read each). */
+    static final long RECHECK_NANOS = 250_000;
+
+    /** The carrier word last found held by a live holder, and when (under tx). */
+    private long aliveWord;
+    private long aliveAt;
+
+    /**
+     * Whether the holder of carrier {@code c}, held past the jabber timeout, is gone: hung
+     * ({@link #HUNG_NANOS}), its station detached (its vnode shut down), the word older than
+     * the station's attachment (taken by an earlier incarnation of that vnode), or its driver's
+     * process or vnode gone ({@link Liveness}). Only asked on the slow path, at most every
+     * {@link #RECHECK_NANOS} per word while the holder lives. Under tx.
+     */
+    private boolean holderGone(long c, long now) {
+        long age = age(c, now);
+        if (age > HUNG_NANOS) {
+            return true;
+        }
+        if (c == aliveWord && now - aliveAt < RECHECK_NANOS) {
+            return false;
+        }
+        long b = stationBase(holder(c));
+        boolean gone = getInt(s, b + ST_STATE) != 1
+                || age > age(getLong(s, b + ST_ATTACHED), now)
+                || liveness.gone(getInt(s, b + ST_VNODE), getLong(s, b + ST_PID));
+        if (!gone) {
+            aliveWord = c;
+            aliveAt = now;
+        }
+        return gone;
     }
 
     private static void checkLength(int length) {
@@ -154,7 +218,7 @@ public final class Station {
             int i = 0;
             while (i < count) {
                 boolean more = i + 1 < count;
-                if (transmitLocked(frames[i], lengths[i], more) == Outcome.EXCESSIVE_COLLISIONS) {
+                if (transmitLocked(frames[i], lengths[i], more, null) == Outcome.EXCESSIVE_COLLISIONS) {
                     return i;
                 }
                 int burst = lengths[i++];
@@ -215,7 +279,7 @@ public final class Station {
     }
 
     /** {@code hold}: keep the carrier after the frame (a burst goes on); see {@link #held}. */
-    private Outcome transmitLocked(byte[] frame, int length, boolean hold) {
+    private Outcome transmitLocked(byte[] frame, int length, boolean hold, Runnable stall) {
         if (shut) {
             throw new IllegalStateException("the NIC of " + mac + " on network " + wire.network() + " is closed");
         }
@@ -239,7 +303,7 @@ public final class Station {
                     complete(c); // its frame is written: finish publishing it, whoever's it is
                     deferred = true;
                     continue;
-                } else if (age(c, now) > params.jabberNanos()) {
+                } else if (age(c, now) > params.jabberNanos() && holderGone(c, now)) {
                     if (casLong(s, OFF_CARRIER, c, carrier(IDLE, 0, now))) {
                         count(Counter.JABBER_CUTS, 1);
                     }
@@ -273,6 +337,9 @@ public final class Station {
                 } while (current == mine && age(mine, System.nanoTime()) < params.slotTimeNanos());
                 long sending = carrier(SENDING, index, now);
                 if (current == mine && casLong(s, OFF_CARRIER, mine, sending)) {
+                    if (stall != null) {
+                        stall.run();
+                    }
                     if (send(seq, length, sending, now, hold)) {
                         count(Counter.TX_PACKETS, 1);
                         count(Counter.TX_BYTES, length);
@@ -309,7 +376,8 @@ public final class Station {
     /**
      * Fault injection: takes the carrier as a station in the middle of a frame would, and
      * returns without letting go, as a station that dies or stalls there. The others cut it
-     * after the jabber timeout. Waits for the carrier to be idle first.
+     * after the jabber timeout once this station's process is gone (or after
+     * {@link #HUNG_NANOS}). Waits for the carrier to be idle first.
      */
     public void seizeCarrier() {
         while (true) {
@@ -499,6 +567,13 @@ public final class Station {
                     continue;
                 }
                 if (getLong(s, slot + SL_COMMIT) != stamp(sequence, station)) {
+                    if (getLong(s, slot + SL_SEQ) != sequence) {
+                        // The next lap's writer had begun (it clears the sequence before the
+                        // stamp): the frame was overrun, not damaged.
+                        count(Counter.RX_OVERRUNS, 1);
+                        count(Counter.RX_DROPPED, 1);
+                        continue;
+                    }
                     count(Counter.RX_ERRORS, 1); // a writer whose carrier was cut overwrote the committed frame
                     count(Counter.RX_DAMAGED, 1);
                     continue;

@@ -120,6 +120,14 @@ public final class Wire {
      * @throws IllegalStateException when all {@link WireLayout#STATIONS} stations are taken
      */
     public Station station(int vnode, MacAddress mac, int vector, Notifier notifier) {
+        return station(vnode, mac, vector, notifier, Liveness.PROCESS);
+    }
+
+    /**
+     * {@link #station(int, MacAddress, int, Notifier)}, with {@code liveness} deciding whether
+     * a station that holds the carrier past the jabber timeout is gone (and is cut).
+     */
+    public Station station(int vnode, MacAddress mac, int vector, Notifier notifier, Liveness liveness) {
         long pid = ProcessHandle.current().pid();
         long key = mac.value();
         for (int i = 0; i < STATIONS; i++) {
@@ -128,7 +136,7 @@ public final class Wire {
                 if (getLong(segment, base + ST_PID) != pid) {
                     reset(i, vnode, pid, vector);
                 }
-                return new Station(this, i, mac, notifier);
+                return new Station(this, i, mac, notifier, liveness);
             }
         }
         for (int i = 0; i < STATIONS; i++) {
@@ -137,7 +145,7 @@ public final class Wire {
                 setLong(segment, base + ST_MAC, key);
                 reset(i, vnode, pid, vector);
                 setInt(segment, base + ST_STATE, 1);
-                return new Station(this, i, mac, notifier);
+                return new Station(this, i, mac, notifier, liveness);
             }
         }
         throw new IllegalStateException("network '" + network + "' has all " + STATIONS + " stations attached: "
@@ -154,6 +162,7 @@ public final class Wire {
             setLong(segment, counter(index, c), 0);
         }
         setLong(segment, base + ST_CURSOR, head());
+        setLong(segment, base + ST_ATTACHED, System.nanoTime());
         setLong(segment, base + ST_PID, pid);
         setInt(segment, base + ST_ARMED, 1);
     }
@@ -267,7 +276,9 @@ public final class Wire {
             return null;
         }
         if (getLong(segment, base + SL_COMMIT) != stamp(sequence, station)) {
-            return DAMAGED; // a writer whose carrier was cut overwrote the committed frame
+            // The next lap's writer clears the sequence before the stamp: if it has begun, the
+            // frame was overrun; if not, a writer whose carrier was cut overwrote it.
+            return getLong(segment, base + SL_SEQ) != sequence ? null : DAMAGED;
         }
         return new RawFrame(sequence, station, time, bytes);
     }

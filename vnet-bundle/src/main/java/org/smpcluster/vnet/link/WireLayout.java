@@ -36,6 +36,8 @@ import java.lang.invoke.VarHandle;
  *  |      |   +8 pid of the driver's process (long)                          |
  *  |      |  +16 MAC (long, 48 bits)  +24 flags (int: bit 0 promiscuous)     |
  *  |      |  +28 armed (int: 1 = wants a portal interrupt for the next frame)|
+ *  |      |  +32 attached: System.nanoTime() of the attachment (long; a      |
+ *  |      |      carrier word older than it is an earlier incarnation's)     |
  *  |      |  +40 interrupt vector (int)  +44 multicast groups in use (int)   |
  *  |      |  +48 multicast group MACs, MAX_GROUPS longs                      |
  *  |      |      (every sender reads the first line for each frame: nothing  |
@@ -89,6 +91,7 @@ public final class WireLayout {
     static final long ST_MAC = 16;
     static final long ST_FLAGS = 24;
     static final long ST_ARMED = 28;
+    static final long ST_ATTACHED = 32;
     static final long ST_CURSOR = 128;
     static final long ST_VECTOR = 40;
     static final long ST_GROUPS = 44;

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param slotTimeNanos the slot time: the vulnerable window at the start of each transmission,
  *        and the backoff unit
  * @param gapNanos the interframe gap every station keeps after the carrier drops
- * @param jabberNanos how long a station may hold the carrier before the others cut it
+ * @param jabberNanos how long a station may hold the carrier before the others cut it, if it
+ *        is gone (see {@link Station})
  * @param bitsPerSecond the wire's bit rate (a transmission holds the carrier for its frame's
  *        bits at this rate), or 0 for as fast as memory copies
  */
@@ -21,9 +22,8 @@ public record WireParams(int slots, long slotTimeNanos, long gapNanos, long jabb
 
     /**
      * 1024 slots, 500 ns slot time, 100 ns gap, 5 ms jabber timeout (a dead holder's carrier is
-     * cut by the next station that wants it, well within the 10 ms bound even on a busy CPU;
-     * the price is that a live holder preempted for 5 ms is cut too, and retries), no bit rate
-     * limit.
+     * cut by the next station that wants it, well within the 10 ms bound even on a busy CPU; a
+     * live holder preempted that long is not: see {@link Station}), no bit rate limit.
      */
     public static final WireParams DEFAULT = new WireParams(1024, 500, 100, 5_000_000, 0);
 

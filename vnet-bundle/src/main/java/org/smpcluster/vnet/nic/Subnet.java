@@ -47,7 +47,7 @@ public record Subnet(int address, int prefix) {
     /** Vnode {@code vnode}'s address on this subnet. */
     public int host(int vnode) {
         int host = vnode + 1;
-        if (host >= (1 << (32 - prefix)) - 1) {
+        if (vnode < 0 || host >= (1 << (32 - prefix)) - 1) {
             throw new IllegalArgumentException("vnode " + vnode + " has no address in " + this);
         }
         return address | host;

@@ -20,6 +20,7 @@ import org.smpcluster.api.vnet.Nic;
 import org.smpcluster.api.vnet.UdpSocket;
 import org.smpcluster.api.vnet.Vnet;
 import org.smpcluster.vnet.ip.IpStack;
+import org.smpcluster.vnet.link.Liveness;
 import org.smpcluster.vnet.link.Station;
 import org.smpcluster.vnet.transport.TransportImpl;
 import org.smpcluster.vnet.link.Wire;
@@ -57,6 +58,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
     private final Wire.Notifier notifier;
     private final WireParams params;
     private final long busyPollNanos;
+    private final Liveness liveness;
     private final Map<String, Attached> attached = new ConcurrentHashMap<>();
     private final List<NicImpl> nics = new CopyOnWriteArrayList<>();
     private final Thread receiver;
@@ -78,17 +80,46 @@ public final class VnetCore implements Vnet, AutoCloseable {
     private record Attached(NicImpl nic, Bridge bridge) {
     }
 
+    /** Makes this driver's long-running threads, unstarted (a vnode's: {@code Nanokernel::kernelThread}). */
+    @FunctionalInterface
+    public interface Threads {
+        Thread unstarted(String name, Runnable body);
+
+        /** Plain daemon threads, for a driver outside a vnode (tests). */
+        Threads DAEMON = (name, body) -> Thread.ofPlatform().daemon().name(name).unstarted(body);
+    }
+
     public VnetCore(int vnode, BridgeManager bridges, Wire.Notifier notifier, WireParams params, long busyPollNanos) {
+        this(vnode, bridges, notifier, params, busyPollNanos, Liveness.PROCESS, Threads.DAEMON);
+    }
+
+    /**
+     * {@code liveness}: whether a station holding the carrier past the jabber timeout is gone
+     * (and is cut); {@code threads}: where the receive and transport-timer threads come from
+     * (in a vnode, kernel threads: the vnode panics if one dies, rather than live on deaf).
+     */
+    public VnetCore(int vnode, BridgeManager bridges, Wire.Notifier notifier, WireParams params, long busyPollNanos,
+            Liveness liveness, Threads threads) {
+        this.liveness = liveness;
         this.vnode = vnode;
         this.bridges = bridges;
         this.notifier = notifier;
         this.params = params;
         this.busyPollNanos = busyPollNanos;
-        this.receiver = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-vnet-rx").unstarted(this::receive);
+        this.receiver = threads.unstarted("vnode-" + vnode + "-vnet-rx", () -> {
+            try {
+                receive();
+            } catch (RuntimeException e) {
+                if (running) {
+                    throw e; // a kernel thread's death: the vnode panics rather than live on deaf
+                }
+                // the driver closed its wires under it: nothing more to receive
+            }
+        });
         // A view, not a copy: the stack routes every packet through it (the list copies on write).
         List<NicImpl> view = java.util.Collections.unmodifiableList(nics);
         this.ip = new IpStack(() -> view, pollLock::isHeldByCurrentThread);
-        this.transport = new TransportImpl(ip, vnode, new TransportImpl.Poller() {
+        this.transport = new TransportImpl(ip, vnode, threads, new TransportImpl.Poller() {
             @Override
             public boolean poll() {
                 return pollFromApplication();
@@ -148,7 +179,7 @@ public final class VnetCore implements Vnet, AutoCloseable {
         try {
             Wire wire = Wire.attach(network, bridge.segment(), params, asked.address(), asked.prefix());
             Subnet actual = new Subnet(wire.subnet(), wire.prefix());
-            Station station = wire.station(vnode, mac(network, vnode), VECTOR, notifier);
+            Station station = wire.station(vnode, mac(network, vnode), VECTOR, notifier, liveness);
             NicImpl nic = new NicImpl(network, station, vnode, actual);
             ip.attached(nic);
             attached.put(network, new Attached(nic, bridge));
@@ -257,6 +288,14 @@ public final class VnetCore implements Vnet, AutoCloseable {
      * over (a bundle update).
      */
     public void close(boolean detach) {
+        close(detach, false);
+    }
+
+    /**
+     * {@link #close(boolean)}; {@code rootGone}: the root is gone, so the bridges are left open
+     * (closing one asks the root, which would only time out): they end with this process.
+     */
+    public void close(boolean detach, boolean rootGone) {
         running = false;
         LockSupport.unpark(receiver);
         try {
@@ -268,7 +307,9 @@ public final class VnetCore implements Vnet, AutoCloseable {
         try {
             if (detach) {
                 transport.close();
-                handover.close();
+                if (!rootGone) {
+                    handover.close();
+                }
             } else {
                 handOver();
             }
@@ -283,7 +324,9 @@ public final class VnetCore implements Vnet, AutoCloseable {
             if (detach) {
                 a.nic().station().detach();
             }
-            a.bridge().close();
+            if (!rootGone) {
+                a.bridge().close();
+            }
         }
         attached.clear();
         nics.clear();

@@ -52,10 +52,21 @@ public final class TransportImpl implements Transport, AutoCloseable {
 
     private final Poller poller;
 
-    public TransportImpl(IpStack ip, int vnode, Poller poller) {
+    /** {@code threads}: where the timer thread comes from (in a vnode, a kernel thread). */
+    public TransportImpl(IpStack ip, int vnode, org.smpcluster.vnet.nic.VnetCore.Threads threads, Poller poller) {
         this.ip = ip;
         this.poller = poller;
-        this.timer = Thread.ofPlatform().daemon().name("vnode-" + vnode + "-transport-timer").start(this::timer);
+        this.timer = threads.unstarted("vnode-" + vnode + "-transport-timer", () -> {
+            try {
+                timer();
+            } catch (RuntimeException e) {
+                if (running) {
+                    throw e; // a kernel thread's death: the vnode panics rather than never retransmit again
+                }
+                // the transport closed under it
+            }
+        });
+        this.timer.start();
     }
 
     @Override

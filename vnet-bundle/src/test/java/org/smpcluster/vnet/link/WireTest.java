@@ -258,14 +258,22 @@ class WireTest {
         assertEquals(sentBefore, wire.head(), "nothing reached the wire");
     }
 
+    /** The pid of a process that has ended (and been reaped). */
+    static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
     @Test
-    void shouldCutTheCarrierOfAStationThatDiedWhileSending() {
+    void shouldCutTheCarrierOfAStationThatDiedWhileSending() throws Exception {
         Wire wire = wire(WireParams.DEFAULT);
         Station a = station(wire, A, 1);
         Station b = station(wire, B, 2);
         warmUp(b, a);
+        // A's driver ran in a process that has ended, holding the carrier.
+        WireLayout.setLong(wire.segment(), WireLayout.stationBase(a.index()) + WireLayout.ST_PID, deadPid());
         long start = System.nanoTime();
-        // A died holding the carrier.
         WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
                 WireLayout.carrier(WireLayout.SENDING, a.index(), start));
         byte[] f = frame(A, B, "through");
@@ -276,6 +284,75 @@ class WireTest {
         assertTrue(took < WireParams.MAX_JABBER.toNanos() * 5, "the wire was free again in " + took / 1_000_000 + " ms");
         assertTrue(took >= WireParams.DEFAULT.jabberNanos(), "not before the jabber timeout");
         assertEquals(List.of("through"), drain(a));
+    }
+
+    @Test
+    void shouldNotCutALiveHolderStalledPastTheJabberTimeoutAndDeliverItsFrame() throws Exception {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        Station c = station(wire, C, 3);
+        warmUp(a, c);
+        warmUp(b, c);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        long[] bTook = new long[1];
+        Thread other = Thread.ofPlatform().unstarted(() -> {
+            byte[] f = frame(C, B, "after");
+            long t = System.nanoTime();
+            b.transmit(f, f.length);
+            bTook[0] = System.nanoTime() - t;
+        });
+        byte[] mine = frame(C, A, "stalled");
+        // A holds the carrier (SENDING, its frame in the ring) and stalls 20 ms, four jabber
+        // timeouts, as a thread preempted there; B wants the wire meanwhile.
+        Station.Outcome outcome = a.transmitStalling(mine, mine.length, () -> {
+            other.start();
+            holding.countDown();
+            long until = System.nanoTime() + 20_000_000;
+            while (System.nanoTime() < until) {
+                java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+            }
+        });
+        assertDoesNotHang(other);
+        assertEquals(Station.Outcome.SENT, outcome);
+        assertEquals(0, b.counter(Counter.JABBER_CUTS), "a live holder is not cut");
+        assertEquals(0, a.counter(Counter.TX_CARRIER_LOST));
+        assertTrue(bTook[0] >= 15_000_000, "B waited for A's frame: " + bTook[0] / 1_000 + " us");
+        assertEquals(List.of("stalled", "after"), drain(c), "A's frame arrived, then B's");
+        assertEquals(0, c.counter(Counter.RX_DAMAGED));
+    }
+
+    @Test
+    void shouldCutACarrierTakenBeforeItsStationWasAttachedAgain() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        warmUp(b, a);
+        long taken = System.nanoTime();
+        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
+                WireLayout.carrier(WireLayout.SENDING, a.index(), taken));
+        // A's vnode restarted since and attached its MAC again: the word is the dead incarnation's.
+        WireLayout.setLong(wire.segment(), WireLayout.stationBase(a.index()) + WireLayout.ST_ATTACHED, taken + 1_000);
+        byte[] f = frame(A, B, "through");
+        assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
+        assertEquals(1, b.counter(Counter.JABBER_CUTS));
+        assertTrue(System.nanoTime() - taken < WireParams.MAX_JABBER.toNanos() * 5);
+    }
+
+    @Test
+    void shouldCutALiveHolderThatHeldTheCarrierForASecond() {
+        Wire wire = wire(WireParams.DEFAULT);
+        Station a = station(wire, A, 1);
+        Station b = station(wire, B, 2);
+        warmUp(b, a);
+        // A (alive: this process) took the carrier over a second ago and never let go: it is hung.
+        WireLayout.setLong(wire.segment(), WireLayout.OFF_CARRIER,
+                WireLayout.carrier(WireLayout.SENDING, a.index(), System.nanoTime() - Station.HUNG_NANOS - 1_000_000));
+        long start = System.nanoTime();
+        byte[] f = frame(A, B, "through");
+        assertEquals(Station.Outcome.SENT, b.transmit(f, f.length));
+        assertEquals(1, b.counter(Counter.JABBER_CUTS));
+        assertTrue(System.nanoTime() - start < WireParams.MAX_JABBER.toNanos() * 5);
     }
 
     @Test

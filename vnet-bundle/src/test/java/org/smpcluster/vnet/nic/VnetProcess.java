@@ -16,7 +16,8 @@ import org.smpcluster.vnet.link.WireParams;
  *
  * <p>Usage: {@code VnetProcess DIR CLUSTER VNODE SCENARIO [ARGS...]}; scenarios:
  * {@code send COUNT TO_VNODE} sends COUNT numbered frames as fast as it can;
- * {@code hold} takes the carrier and keeps it (until killed).
+ * {@code hold} takes the carrier and keeps it (until killed); {@code stall} sends a frame
+ * and stalls holding the carrier until told to go on.
  */
 public final class VnetProcess {
 
@@ -35,6 +36,7 @@ public final class VnetProcess {
             switch (args[3]) {
                 case "send" -> send(nic, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "hold" -> hold(nic);
+                case "stall" -> stall(nic);
                 case "stream" -> stream(vnet, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
                 case "flood" -> flood(nic);
                 default -> throw new IllegalArgumentException("no scenario " + args[3]);
@@ -112,6 +114,31 @@ public final class VnetProcess {
         System.in.read();
         stop.set(true);
         t.join();
+    }
+
+    /**
+     * On "go", sends one frame to the root, stalling while it holds the carrier: says
+     * "holding", and goes on when stdin says "release" (the test stops this process meanwhile).
+     */
+    private static void stall(NicImpl nic) throws Exception {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        if (!"go".equals(in.readLine())) {
+            return;
+        }
+        byte[] frame = org.smpcluster.vnet.link.FrameCodec.encode(new EthernetFrame(VnetCore.mac("eth0", 0), nic.mac(),
+                0x88B5, "stalled".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        var outcome = nic.station().transmitStalling(frame, frame.length, () -> {
+            say("holding");
+            try {
+                if (!"release".equals(in.readLine())) {
+                    throw new IllegalStateException("expected 'release'");
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        var c = nic.station().view().counters();
+        say("sent " + outcome + " carrierlost " + c.get(WireLayout.Counter.TX_CARRIER_LOST));
     }
 
     /** Takes the carrier as if in the middle of a frame, and never lets go. */
