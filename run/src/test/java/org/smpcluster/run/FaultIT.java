@@ -1,6 +1,7 @@
 package org.smpcluster.run;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
@@ -10,20 +11,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
+import org.junit.After;
 import org.junit.AfterClass;
 import org.junit.Test;
 import org.junit.experimental.categories.Category;
@@ -71,13 +70,16 @@ public class FaultIT {
     static final double JOINED_AGAIN = 1000;
     static final double HANG_DETECTED = 1000;
 
+    /** The root's vfs repository: in the build directory, not the machine's TMPDIR. */
+    static final Path REPOSITORY = Path.of("target", CLUSTER + "-vfs").toAbsolutePath();
+
+    /** Every test's figures: Pax Exam runs the class's tests one by one in one container. */
     private static final FaultFigures FIGURES = new FaultFigures();
-    private static final AtomicBoolean BOOTED = new AtomicBoolean();
-    private static final AtomicLong PINGS_SENT = new AtomicLong();
-    private static final AtomicLong PINGS_ANSWERED = new AtomicLong();
-    private static final AtomicReference<Throwable> PING_FAILURE = new AtomicReference<>();
-    private static volatile Thread pinger;
-    private static volatile boolean stopPinging;
+    private final AtomicLong pingsSent = new AtomicLong();
+    private final AtomicLong pingsAnswered = new AtomicLong();
+    private final AtomicReference<Throwable> pingFailure = new AtomicReference<>();
+    private volatile Thread pinger;
+    private volatile boolean stopPinging;
 
     @Inject
     BundleContext context;
@@ -95,31 +97,40 @@ public class FaultIT {
     Vfs vfs;
 
     @Configuration
-    public Option[] config() {
+    public Option[] config() throws IOException {
         List<Option> options = ImageOptions.root(CLUSTER, "512m");
         // nk:inject works only where this is set; the bootloader hands it on to the vnodes it boots.
         options.add(frameworkProperty("smpcluster.fault.inject").value("true"));
         options.add(systemProperty("smpcluster.fault.inject").value("true"));
+        Files.createDirectories(REPOSITORY, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        options.add(frameworkProperty("smpcluster.vfs.repository").value(REPOSITORY.toString()));
         return options.toArray(Option[]::new);
     }
 
+    /**
+     * Pax Exam runs this after each test (each is a run of its own in the container): whatever a
+     * test left, no vnode of the cluster survives it, and the next boots its own.
+     */
     @AfterClass
-    public static void tearDown() throws Exception {
+    public static void killLeftovers() {
+        System.out.println("FaultIT (vnode faults, " + REPETITIONS + " repetitions each):\n" + FIGURES.table());
+        ImageOptions.killVnodes(PHYSMEM);
+    }
+
+    /** Stops the pinging, then vnodes 1 and 2, whatever the test did. */
+    @After
+    public void stopCluster() throws InterruptedException {
         stopPinging = true;
         Thread p = pinger;
         if (p != null) {
             p.join(10_000);
         }
-        System.out.println("FaultIT (vnode faults, " + REPETITIONS + " repetitions each):\n" + FIGURES.table()
-                + "pings from the root to vnode " + SIBLING + " during the faults: " + PINGS_ANSWERED.get() + " of "
-                + PINGS_SENT.get() + " answered");
-        ImageOptions.killVnodes(PHYSMEM);
-        Path repository = Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-vfs-" + CLUSTER);
-        if (Files.exists(repository)) {
-            try (Stream<Path> s = Files.walk(repository)) {
-                for (Path p2 : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p2);
-                }
+        for (int vnode : new int[] {VICTIM, SIBLING}) {
+            try {
+                kmb.stop(vnode);
+            } catch (IllegalArgumentException | IllegalStateException notRunning) {
+                // never booted, or already down: nothing to stop
             }
         }
     }
@@ -135,7 +146,7 @@ public class FaultIT {
             recovered("kill -9 of a vnode", pid, killed, CRASH_DETECTED);
             assertAcknowledgedWritesKept("kill-" + round, acknowledged);
         }
-        assertSiblingTrafficRanOn();
+        assertSiblingTrafficRanOn("kill -9 of a vnode");
     }
 
     @Test
@@ -149,7 +160,7 @@ public class FaultIT {
             recovered("SIGSTOP of a vnode (hang)", pid, stopped, HANG_DETECTED);
             assertAcknowledgedWritesKept("stop-" + round, acknowledged);
         }
-        assertSiblingTrafficRanOn();
+        assertSiblingTrafficRanOn("SIGSTOP of a vnode");
     }
 
     @Test
@@ -168,7 +179,7 @@ public class FaultIT {
             FIGURES.add("OOM in a vnode", "heap full to exit", (exited - typed) / 1e6, DEADLINE_NANOS / 1e6);
             recovered("OOM in a vnode", pid, exited, CRASH_DETECTED);
         }
-        assertSiblingTrafficRanOn();
+        assertSiblingTrafficRanOn("OOM in a vnode");
     }
 
     @Test
@@ -192,7 +203,7 @@ public class FaultIT {
             List<String> acknowledged = writeThroughVnode("ring-" + round);
             assertAcknowledgedWritesKept("ring-" + round, acknowledged);
         }
-        assertSiblingTrafficRanOn();
+        assertSiblingTrafficRanOn("corrupt DSP ring");
     }
 
     /**
@@ -222,47 +233,53 @@ public class FaultIT {
         awaitPrompt(VICTIM);
     }
 
-    /** Boots vnodes 1 and 2 once for the class, and starts pinging vnode 2 from the root. */
+    /** Boots vnodes 1 and 2, and starts pinging vnode 2 from the root. */
     private void cluster() throws Exception {
-        if (BOOTED.compareAndSet(false, true)) {
-            kmb.boot(new VnodeSpec(VICTIM, List.of(1), MEMORY, List.of(), RestartPolicy.ALWAYS, null), l -> { });
-            kmb.boot(new VnodeSpec(SIBLING, List.of(1), MEMORY, List.of(), RestartPolicy.NEVER, null), l -> { });
-            awaitPrompt(VICTIM);
-            awaitPrompt(SIBLING);
-            Object net = command("net", "ping");
-            Pattern summary = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
-            pinger = Thread.ofPlatform().daemon().name("faultit-pinger").start(() -> {
-                try {
-                    while (!stopPinging) {
-                        String out;
-                        try {
-                            out = (String) net.getClass().getMethod("ping", int.class, int.class, String.class)
-                                    .invoke(net, 50, 1000, "vnode:" + SIBLING);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            out = String.valueOf(e.getCause().getMessage());
-                        }
-                        Matcher m = summary.matcher(out);
-                        if (!m.find()) {
-                            throw new AssertionError("net:ping said: " + out);
-                        }
-                        PINGS_SENT.addAndGet(Long.parseLong(m.group(1)));
-                        PINGS_ANSWERED.addAndGet(Long.parseLong(m.group(2)));
+        kmb.boot(new VnodeSpec(VICTIM, List.of(1), MEMORY, List.of(), RestartPolicy.ALWAYS, null), l -> { });
+        kmb.boot(new VnodeSpec(SIBLING, List.of(1), MEMORY, List.of(), RestartPolicy.NEVER, null), l -> { });
+        awaitPrompt(VICTIM);
+        awaitPrompt(SIBLING);
+        Object net = command("net", "ping");
+        Pattern summary = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
+        pinger = Thread.ofPlatform().daemon().name("faultit-pinger").start(() -> {
+            try {
+                while (!stopPinging) {
+                    String out;
+                    try {
+                        out = (String) net.getClass().getMethod("ping", int.class, int.class, String.class)
+                                .invoke(net, 50, 1000, "vnode:" + SIBLING);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        out = String.valueOf(e.getCause().getMessage());
                     }
-                } catch (Throwable t) {
-                    PING_FAILURE.set(t);
+                    Matcher m = summary.matcher(out);
+                    if (!m.find()) {
+                        throw new AssertionError("net:ping said: " + out);
+                    }
+                    pingsSent.addAndGet(Long.parseLong(m.group(1)));
+                    pingsAnswered.addAndGet(Long.parseLong(m.group(2)));
                 }
-            });
-        }
+            } catch (Throwable t) {
+                pingFailure.set(t);
+            }
+        });
+        // Whatever an earlier test left behind (a vnode 1 being restarted, say) is up again.
+        awaitPrompt(VICTIM);
         await("a standby JVM stands by", () -> kmb.readyStandbys() >= 1);
     }
 
-    private void assertSiblingTrafficRanOn() {
-        if (PING_FAILURE.get() != null) {
-            throw new AssertionError("pinging vnode " + SIBLING + " failed", PING_FAILURE.get());
+    /** Stops the pinging and checks every ping to vnode 2 was answered while vnode 1 failed. */
+    private void assertSiblingTrafficRanOn(String scenario) throws InterruptedException {
+        stopPinging = true;
+        pinger.join(10_000);
+        assertFalse("the pinger ended", pinger.isAlive());
+        if (pingFailure.get() != null) {
+            throw new AssertionError("pinging vnode " + SIBLING + " failed", pingFailure.get());
         }
-        assertTrue("the root pinged vnode " + SIBLING, PINGS_SENT.get() > 0);
+        System.out.println(scenario + ": pings from the root to vnode " + SIBLING + " meanwhile: "
+                + pingsAnswered.get() + " of " + pingsSent.get() + " answered");
+        assertTrue("the root pinged vnode " + SIBLING, pingsSent.get() > 0);
         assertEquals("every ping to vnode " + SIBLING + " was answered while vnode " + VICTIM + " failed",
-                PINGS_SENT.get(), PINGS_ANSWERED.get());
+                pingsSent.get(), pingsAnswered.get());
         assertEquals("vnode " + SIBLING + " was not touched", VnodeState.JOINED,
                 nanokernel.vnodes().get(SIBLING).state());
     }
