@@ -1,8 +1,14 @@
 package org.smpcluster.mosix.proc;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,15 +25,92 @@ import java.util.Set;
  */
 final class ThreadUsage {
 
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+
+    /*
+     * HotSpot's extension (com.sun.management.ThreadMXBean: batch CPU time, allocated bytes) is
+     * reached through its interface as the bean implements it, looked up at run time: importing
+     * com.sun.management would tie the bundle to a package no OSGi execution environment lists.
+     */
+    private static final MethodHandle CPU_BATCH;
+    private static final MethodHandle ALLOC_BATCH;
+    private static final MethodHandle ALLOC_CURRENT;
 
     static {
         if (MX.isThreadCpuTimeSupported() && !MX.isThreadCpuTimeEnabled()) {
             MX.setThreadCpuTimeEnabled(true);
         }
-        if (MX.isThreadAllocatedMemorySupported() && !MX.isThreadAllocatedMemoryEnabled()) {
-            MX.setThreadAllocatedMemoryEnabled(true);
+        MethodHandle cpu = null;
+        MethodHandle alloc = null;
+        MethodHandle current = null;
+        for (Class<?> i : interfaces(MX.getClass())) {
+            if (i.getName().equals("com.sun.management.ThreadMXBean")) {
+                try {
+                    MethodHandles.Lookup l = MethodHandles.publicLookup();
+                    cpu = l.findVirtual(i, "getThreadCpuTime", MethodType.methodType(long[].class, long[].class));
+                    alloc = l.findVirtual(i, "getThreadAllocatedBytes", MethodType.methodType(long[].class, long[].class));
+                    current = l.findVirtual(i, "getCurrentThreadAllocatedBytes", MethodType.methodType(long.class));
+                    MethodHandle enabled = l.findVirtual(i, "isThreadAllocatedMemoryEnabled", MethodType.methodType(boolean.class));
+                    if (!(boolean) enabled.invoke(MX)) {
+                        l.findVirtual(i, "setThreadAllocatedMemoryEnabled", MethodType.methodType(void.class, boolean.class))
+                                .invoke(MX, true);
+                    }
+                } catch (Throwable e) {
+                    System.err.println("mosix: no per-thread allocation figures in this JVM: " + e);
+                    cpu = alloc = current = null;
+                }
+            }
+        }
+        CPU_BATCH = cpu;
+        ALLOC_BATCH = alloc;
+        ALLOC_CURRENT = current;
+    }
+
+    private static List<Class<?>> interfaces(Class<?> c) {
+        List<Class<?>> all = new ArrayList<>();
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            for (Class<?> i : k.getInterfaces()) {
+                all.add(i);
+                all.addAll(interfaces(i));
+            }
+        }
+        return all;
+    }
+
+    private static long[] cpu(long[] ids) {
+        if (CPU_BATCH != null) {
+            try {
+                return (long[]) CPU_BATCH.invoke(MX, ids);
+            } catch (Throwable e) {
+                throw new IllegalStateException("ThreadMXBean.getThreadCpuTime(long[]) failed", e);
+            }
+        }
+        long[] out = new long[ids.length];
+        for (int k = 0; k < ids.length; k++) {
+            out[k] = MX.getThreadCpuTime(ids[k]);
+        }
+        return out;
+    }
+
+    private static long[] allocated(long[] ids) {
+        if (ALLOC_BATCH == null) {
+            return new long[ids.length];
+        }
+        try {
+            return (long[]) ALLOC_BATCH.invoke(MX, ids);
+        } catch (Throwable e) {
+            throw new IllegalStateException("ThreadMXBean.getThreadAllocatedBytes(long[]) failed", e);
+        }
+    }
+
+    private static long currentAllocated() {
+        if (ALLOC_CURRENT == null) {
+            return 0;
+        }
+        try {
+            return (long) ALLOC_CURRENT.invoke(MX);
+        } catch (Throwable e) {
+            throw new IllegalStateException("ThreadMXBean.getCurrentThreadAllocatedBytes() failed", e);
         }
     }
 
@@ -39,7 +122,7 @@ final class ThreadUsage {
     /** The calling thread's final figures, as it ends. */
     void recordCurrent() {
         long tid = Thread.currentThread().threadId();
-        record(tid, MX.getCurrentThreadCpuTime(), MX.getCurrentThreadAllocatedBytes());
+        record(tid, MX.getCurrentThreadCpuTime(), currentAllocated());
     }
 
     private synchronized void record(long tid, long cpu, long alloc) {
@@ -54,8 +137,8 @@ final class ThreadUsage {
         for (int k = 0; k < count; k++) {
             ids[k] = live[k].threadId();
         }
-        long[] cpu = MX.getThreadCpuTime(ids);
-        long[] alloc = MX.getThreadAllocatedBytes(ids);
+        long[] cpu = cpu(ids);
+        long[] alloc = allocated(ids);
         Set<Long> alive = new HashSet<>();
         for (int k = 0; k < count; k++) {
             if (cpu[k] >= 0) {
