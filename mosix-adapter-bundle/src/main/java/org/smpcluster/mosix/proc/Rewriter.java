@@ -27,6 +27,7 @@ import java.lang.constant.MethodHandleDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -34,8 +35,12 @@ import java.util.Set;
  * Rewrites a program's class as its process loader defines it (JDK {@code java.lang.classfile};
  * stack maps regenerated with the process's class hierarchy):
  * <ul>
- * <li>a call of {@code Hooks.poll()} at every method entry and before every backward branch
- * (loops), so that a signal reaches even {@code while (true) {}};
+ * <li>a call of {@code Hooks.poll()} at the entry of every method that calls or loops (a leaf
+ * ends by itself, and its caller polled) and before every backward branch
+ * (loops), so that a signal reaches even {@code while (true) {}}; but for the innermost
+ * {@link CountedLoops counted loops} without calls, which end by themselves within 2^31
+ * iterations: a poll there would cost them their unrolling and vectorization (HotSpot's C2 made
+ * the same choice for its own safepoint polls until loop strip mining, JDK 10);
  * <li>{@code dup; Hooks.caught(t)} at the start of every typed exception handler, so that
  * {@code catch (Throwable t)} in a loop cannot swallow the unwinding of a killed process
  * (catch-any handlers, {@code finally} and {@code synchronized}, rethrow anyway and are left
@@ -125,11 +130,18 @@ final class Rewriter {
         return classFile.transformClass(model, transform);
     }
 
-    /** One method's code: state is which labels are behind us, and which start a typed handler. */
+    /**
+     * One method's code: state is which labels are behind us, which start a typed handler, and
+     * which backward branches close a loop that needs no poll.
+     */
     private static final class MethodRewrite implements CodeTransform {
 
         private final Set<Label> seen = new HashSet<>();
         private final Set<Label> typedHandlers = new HashSet<>();
+        /** Indices of elements (as the code model lists them, which is the order they come in) */
+        private final Set<Integer> finiteLoops;
+        private int index;
+        private final boolean leaf;
 
         MethodRewrite(CodeModel code) {
             for (ExceptionCatch c : code.exceptionHandlers()) {
@@ -137,15 +149,59 @@ final class Rewriter {
                     typedHandlers.add(c.handler());
                 }
             }
+            List<CodeElement> elements = code.elementList();
+            finiteLoops = CountedLoops.find(elements);
+            leaf = isLeaf(elements);
+        }
+
+        /**
+         * No call and no loop: it ends by itself in a few instructions, and whoever called it
+         * polled. Getters and the like keep their size, and so their place in C2's inlining budget.
+         */
+        private static boolean isLeaf(List<CodeElement> elements) {
+            Set<Label> bound = new HashSet<>();
+            for (CodeElement e : elements) {
+                switch (e) {
+                    case LabelTarget t -> bound.add(t.label());
+                    case InvokeInstruction i -> {
+                        return false;
+                    }
+                    case InvokeDynamicInstruction i -> {
+                        return false;
+                    }
+                    case BranchInstruction b -> {
+                        if (bound.contains(b.target())) {
+                            return false;
+                        }
+                    }
+                    case TableSwitchInstruction s -> {
+                        if (bound.contains(s.defaultTarget()) || s.cases().stream().anyMatch(c -> bound.contains(c.target()))) {
+                            return false;
+                        }
+                    }
+                    case LookupSwitchInstruction s -> {
+                        if (bound.contains(s.defaultTarget()) || s.cases().stream().anyMatch(c -> bound.contains(c.target()))) {
+                            return false;
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+            return true;
         }
 
         @Override
         public void atStart(CodeBuilder cob) {
-            cob.invokestatic(HOOKS, "poll", VOID);
+            if (!leaf) {
+                cob.invokestatic(HOOKS, "poll", VOID);
+            }
         }
 
         @Override
         public void accept(CodeBuilder cob, CodeElement e) {
+            // Elements are made afresh on each pass over the code, so they are known by position.
+            int at = index++;
             switch (e) {
                 case LabelTarget t -> {
                     seen.add(t.label());
@@ -156,7 +212,7 @@ final class Rewriter {
                     }
                 }
                 case BranchInstruction b -> {
-                    if (seen.contains(b.target())) {
+                    if (seen.contains(b.target()) && !finiteLoops.contains(at)) {
                         cob.invokestatic(HOOKS, "poll", VOID);
                     }
                     cob.with(e);
