@@ -112,6 +112,28 @@ class ProcessCommandsTest {
     }
 
     @Test
+    void shouldSendSigintToTheForegroundProcessOnAnInterrupt() throws Exception {
+        java.util.concurrent.CompletableFuture<Object> result = new java.util.concurrent.CompletableFuture<>();
+        Thread shell = new Thread(() -> {
+            try {
+                result.complete(session.execute("mosix:run -cp " + programs + " Sleeper"));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, "shell");
+        shell.start();
+        waitFor("the program to sleep", () -> screen().contains("sleeping"));
+        long pid = table.processes().getFirst().pid();
+        session.foregroundJob().interrupt(); // what the console does on ^C
+        // Gogo ends the job at once ("interrupted" at the prompt); the command has sent SIGINT.
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> result.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof InterruptedException, e.toString());
+        assertEquals("130 (killed by SIGINT)", table.onExit(pid).get(10, TimeUnit.SECONDS).toString());
+        assertTrue(screen().contains("hook ran"), "SIGINT runs the hooks: " + screen());
+    }
+
+    @Test
     void shouldPassTheProgramsOwnOptionsThrough() throws Exception {
         session.execute("mosix:run -cp " + programs + " Echo -cp -d --name x");
         assertTrue(screen().contains("args=[-cp, -d, --name, x]"), screen());
