@@ -151,9 +151,17 @@ final class ProcessLoader extends ClassLoader {
         if (bytes == null) {
             throw new ClassNotFoundException(name);
         }
-        byte[] rewritten;
+        byte[] rewritten = rewrite(rewriter, name, bytes);
+        return defineClass(name, rewritten, 0, rewritten.length);
+    }
+
+    /**
+     * The class as a process defines it, or a {@link ClassFormatError} naming it: what
+     * {@code defineClass} would say of a class file it cannot take.
+     */
+    static byte[] rewrite(Rewriter rewriter, String name, byte[] bytes) {
         try {
-            rewritten = rewriter.rewrite(bytes);
+            return rewriter.rewrite(bytes);
         } catch (IllegalArgumentException e) {
             // The class file API's word for a class it cannot parse or whose hierarchy it cannot
             // resolve (a superclass missing from the class path, say).
@@ -161,7 +169,6 @@ final class ProcessLoader extends ClassLoader {
             err.initCause(e);
             throw err;
         }
-        return defineClass(name, rewritten, 0, rewritten.length);
     }
 
     private byte[] read(String resource) {
