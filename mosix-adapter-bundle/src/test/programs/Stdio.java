@@ -18,5 +18,8 @@ public class Stdio {
         } catch (java.io.IOException e) {
             e.printStackTrace();
         }
+        System.in.close();
+        System.out.close(); // closes the process's stdout, not the stream it was given
+        System.out.println("after close");
     }
 }

@@ -122,7 +122,7 @@ final class VProcess implements ProcessControl {
             this.raise = lookup.findStatic(hooks, "raise", ofInt);
             this.clear = lookup.findStatic(hooks, "clear", ofInt);
             this.pendingBits = lookup.findStatic(hooks, "pendingBits", MethodType.methodType(int.class));
-            this.stdin = spec.stdin() != null ? spec.stdin() : InputStream.nullInputStream();
+            this.stdin = spec.stdin() != null ? Unclosable.of(spec.stdin()) : InputStream.nullInputStream();
             this.stdout = print(spec.stdout(), System.out);
             this.stderr = print(spec.stderr(), System.err);
             this.environment = spec.environment() != null ? spec.environment() : Map.copyOf(System.getenv());
@@ -145,10 +145,7 @@ final class VProcess implements ProcessControl {
     }
 
     private static PrintStream print(OutputStream given, PrintStream vnode) {
-        if (given == null) {
-            return vnode;
-        }
-        return given instanceof PrintStream p ? p : new PrintStream(given, true, StandardCharsets.UTF_8);
+        return new PrintStream(Unclosable.of(given != null ? given : vnode), true, StandardCharsets.UTF_8);
     }
 
     /** Finds main as {@code java} does (JEP 512: static or instance, with or without args). */

@@ -222,6 +222,7 @@ class ProcessTableTest {
                 out.text().replace("\r", ""));
         assertTrue(err.text().startsWith("to err via setOut\njava.io.IOException: printed"), err.text());
         assertNull(System.getenv("FOO"), "the vnode's environment is untouched");
+        assertFalse(out.closed, "System.out.close() in a program leaves the stream it was given open");
     }
 
     @Test

@@ -86,6 +86,13 @@ final class Programs {
             buf.write(b, off, len);
         }
 
+        volatile boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
         synchronized String text() {
             return buf.toString(StandardCharsets.UTF_8);
         }
