@@ -95,7 +95,7 @@ public final class RewriteBench {
     private static int reps(String w) {
         return switch (w) {
             case "sort" -> 20;
-            case "matmul" -> 60;
+            case "matmul" -> 300;
             default -> 50;
         };
     }

@@ -37,6 +37,8 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
     }
 
     private final int vnode;
+    /** Every process's thread group is made under this one, whoever spawns it (a shell's pipe thread, say). */
+    private final ThreadGroup processGroups = new ThreadGroup("mosix processes");
     private final Map<Long, VProcess> live = new ConcurrentHashMap<>();
     private final Map<Long, Ended> ended = new LinkedHashMap<>(); // guarded by itself, oldest first
     private final Set<Long> reserved = new HashSet<>(); // guarded by this: PIDs of processes being loaded
@@ -56,6 +58,10 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
 
     int vnode() {
         return vnode;
+    }
+
+    ThreadGroup processGroups() {
+        return processGroups;
     }
 
     private void sampleLoop() {

@@ -130,7 +130,7 @@ final class VProcess implements ProcessControl {
                     : Path.of(System.getProperty("user.dir"))).toAbsolutePath().toString();
             this.death = new ProcessDeath(pid);
             lookup.findStatic(hooks, "bind", MethodType.methodType(void.class, ProcessControl.class)).invoke(this);
-            this.group = new ProcessThreadGroup(Thread.currentThread().getThreadGroup(), "pid " + pid, this);
+            this.group = new ProcessThreadGroup(table.processGroups(), "pid " + pid, this);
             this.main = new Thread(group, body, name);
             main.setDaemon(false);
             main.setContextClassLoader(l);
@@ -215,7 +215,7 @@ final class VProcess implements ProcessControl {
 
     void start() {
         main.start();
-        Thread reaper = new Thread(this::reap, "mosix reaper " + pid);
+        Thread reaper = new Thread(table.processGroups().getParent(), this::reap, "mosix reaper " + pid);
         reaper.setDaemon(true);
         reaper.start();
     }
