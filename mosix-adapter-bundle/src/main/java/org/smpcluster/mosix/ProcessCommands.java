@@ -70,7 +70,7 @@ public final class ProcessCommands {
         PrintStream err = current(System.err, out);
         spec = spec.withStdout(out).withStderr(err);
         if (!r.detach()) {
-            spec = spec.withStdin(current(System.in, session == null ? InputStream.nullInputStream() : session.getKeyboard()));
+            spec = spec.withStdin(currentIn(System.in, session == null ? InputStream.nullInputStream() : session.getKeyboard()));
         }
         ProcessInfo p = processes.spawn(spec);
         if (r.detach()) {
@@ -114,6 +114,27 @@ public final class ProcessCommands {
             return otherwise;
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IllegalStateException("cannot find this command's own stdio in " + stream.getClass(), e);
+        }
+    }
+
+    /**
+     * The same for stdin, whose Gogo stream has no public {@code getCurrent()}: its ThreadIO's
+     * current marker, read reflectively ({@code echo x | mosix:run ...} pipes into the process).
+     * Any other runtime (or a Gogo without those members) gets the session's keyboard.
+     */
+    private static InputStream currentIn(InputStream in, InputStream otherwise) {
+        try {
+            java.lang.reflect.Field f = in.getClass().getDeclaredField("io");
+            f.setAccessible(true);
+            Object io = f.get(in);
+            Method current = io.getClass().getDeclaredMethod("current");
+            current.setAccessible(true);
+            Object marker = current.invoke(io);
+            Object s = marker == null ? null : marker.getClass().getMethod("getIn").invoke(marker);
+            return s instanceof InputStream i ? i : otherwise;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Not Gogo's ThreadInputStream (or not the one we know): the keyboard is right then.
+            return otherwise;
         }
     }
 

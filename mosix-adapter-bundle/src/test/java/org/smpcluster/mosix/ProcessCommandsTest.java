@@ -50,6 +50,7 @@ class ProcessCommandsTest {
             gogo.addCommand("mosix", commands, f);
         }
         gogo.addCommand("mosix", new WaitCommand(table), "wait");
+        gogo.addCommand("test", new Echo(), "echo");
         PrintStream out = new PrintStream(screen, true, StandardCharsets.UTF_8);
         session = gogo.createSession(InputStream.nullInputStream(), out, out);
         programs = TestPrograms.classes();
@@ -131,6 +132,19 @@ class ProcessCommandsTest {
         assertTrue(e.getCause() instanceof InterruptedException, e.toString());
         assertEquals("130 (killed by SIGINT)", table.onExit(pid).get(10, TimeUnit.SECONDS).toString());
         assertTrue(screen().contains("hook ran"), "SIGINT runs the hooks: " + screen());
+    }
+
+    /** A stand-in for the shell's echo, to pipe from. */
+    public static final class Echo {
+        public String echo(String s) {
+            return s;
+        }
+    }
+
+    @Test
+    void shouldPipeIntoAndOutOfAProcess() throws Exception {
+        session.execute("test:echo typed | mosix:run -cp " + programs + " Stdio");
+        assertTrue(screen().contains("read=typed\n"), screen());
     }
 
     @Test
