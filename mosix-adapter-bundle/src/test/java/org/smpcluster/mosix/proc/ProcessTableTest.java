@@ -193,6 +193,27 @@ class ProcessTableTest {
     }
 
     @Test
+    void shouldLoadAProgramFromAPathOfAnotherFileSystem(@TempDir Path dir) throws Exception {
+        // The seam for vfs: paths: a directory and a jar inside a zip file system, read through Files.
+        Path outer = dir.resolve("volume.zip");
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(outer, Map.of("create", "true"))) {
+            Path classes = zip.getPath("/classes");
+            Files.createDirectories(classes);
+            Files.copy(programs.resolve("Exit3.class"), classes.resolve("Exit3.class"));
+            Files.copy(Programs.jar(dir, "Echo"), zip.getPath("/echo.jar"));
+        }
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(outer)) {
+            Capture out = new Capture();
+            assertEquals(3, await(table.spawn(ProcessSpec.of("Exit3", zip.getPath("/classes")).withStdout(out)).pid()).code());
+            assertEquals("exit3 here\n", out.text().replace("\r", ""));
+            Capture out2 = new Capture();
+            ProcessInfo p = table.spawn(ProcessSpec.jar(zip.getPath("/echo.jar")).withArgs("nested").withStdout(out2));
+            assertEquals(0, await(p.pid()).code());
+            assertEquals("args=[nested]\n", out2.text().replace("\r", ""));
+        }
+    }
+
+    @Test
     void shouldRunShutdownHooksOnExitAndReturnButNotOnHalt() throws Exception {
         Capture halt = new Capture();
         assertEquals(5, await(table.spawn(spec("Halter", halt, new Capture()).withArgs("halt")).pid()).code());
