@@ -90,9 +90,9 @@ final class VProcess implements ProcessControl {
     private Migratable migratable;
 
     private volatile boolean dying;
+    private volatile Thread reaper;
     private volatile Thread.UncaughtExceptionHandler defaultHandler;
     private volatile Throwable mainThrown;
-    private volatile String leftover = "";
 
     /**
      * Loads the program (nothing of it runs yet).
@@ -215,9 +215,10 @@ final class VProcess implements ProcessControl {
 
     void start() {
         main.start();
-        Thread reaper = new Thread(table.processGroups().getParent(), this::reap, "mosix reaper " + pid);
-        reaper.setDaemon(true);
-        reaper.start();
+        Thread r = new Thread(table.processGroups().getParent(), this::reap, "mosix reaper " + pid);
+        r.setDaemon(true);
+        reaper = r;
+        r.start();
     }
 
     // ---- for the table
@@ -253,7 +254,7 @@ final class VProcess implements ProcessControl {
             cantMove = migratable != null ? "" : "not migratable";
         }
         return new ProcessInfo(pid, parent, name, table.vnode(), table.vnode(), s, usage.cpuNanos(),
-                usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove + leftover);
+                usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove);
     }
 
     void sample() {
@@ -381,6 +382,10 @@ final class VProcess implements ProcessControl {
         dying = true;
         bits(raise, Hooks.KILL);
         parked.forEach(LockSupport::unpark);
+        Thread r = reaper;
+        if (r != null && r != Thread.currentThread()) {
+            r.interrupt(); // stop waiting for Java's end: bound the wait for the threads instead
+        }
         Thread self = Thread.currentThread();
         for (Thread t : threads()) {
             if (t != self) {
@@ -414,20 +419,23 @@ final class VProcess implements ProcessControl {
 
     /** The reaper: waits for the program to end by Java's rule, ends it, waits for its threads, cleans up. */
     private void reap() {
-        joinUninterruptibly(main, Long.MAX_VALUE);
-        while (true) {
-            Thread next = null;
+        // Java's rule, until something else ends the process first (unwind() interrupts us).
+        Thread next = main;
+        while (!dying && next != null) {
+            try {
+                next.join();
+            } catch (InterruptedException e) {
+                // unwind(): the process is being ended; the loop sees dying
+            }
+            next = null;
             for (Thread t : threads()) {
                 if (!t.isDaemon() && t.isAlive()) {
                     next = t;
                     break;
                 }
             }
-            if (next == null) {
-                break;
-            }
-            joinUninterruptibly(next, Long.MAX_VALUE);
         }
+        Thread.interrupted();
         Throwable thrown = mainThrown;
         if (begin(thrown == null ? ExitStatus.exited(0) : new ExitStatus(1, "uncaught " + thrown))) {
             runShutdownHooks();
@@ -440,7 +448,10 @@ final class VProcess implements ProcessControl {
         }
         if (rest.length > 0) {
             // Without Thread.stop a thread that never reaches a poll cannot be ended; say so.
-            leftover = (leftover.isEmpty() ? "" : "; ") + rest.length + " thread(s) did not stop";
+            synchronized (this) {
+                status = new ExitStatus(status.code(), status.why() + "; " + rest.length
+                        + " thread(s) blocked outside the program did not end");
+            }
             stderr.println("mosix: pid " + pid + ": " + rest.length + " thread(s) did not reach a poll within "
                     + TimeUnit.NANOSECONDS.toMillis(UNWIND_NANOS) + " ms of the end: " + java.util.Arrays.toString(rest));
         }

@@ -269,6 +269,43 @@ class ProcessTableTest {
     }
 
     @Test
+    void shouldEndAProcessWhoseThreadIsStuckOutsideItsCodeAndSaySo() throws Exception {
+        // A read that ignores interrupts: the thread is in vnode code, where no poll reaches it.
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        java.util.concurrent.locks.Condition released = lock.newCondition();
+        boolean[] release = {false};
+        java.io.InputStream stuck = new java.io.InputStream() {
+            @Override
+            public int read() {
+                reading.countDown();
+                lock.lock();
+                try {
+                    while (!release[0]) {
+                        released.awaitUninterruptibly();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                return -1;
+            }
+        };
+        ProcessInfo p = table.spawn(spec("Stdio", new Capture(), new Capture()).withStdin(stuck));
+        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        table.signal(p.pid(), Signal.SIGKILL);
+        ExitStatus s = table.onExit(p.pid()).get(10, TimeUnit.SECONDS);
+        assertEquals(new ExitStatus(137, "killed by SIGKILL; 1 thread(s) blocked outside the program did not end"), s);
+        lock.lock();
+        try {
+            release[0] = true;
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        waitFor("the stuck thread to end at its next poll", () -> !threadsNamed("Stdio"));
+    }
+
+    @Test
     void shouldKillAProgramThatCatchesThrowableInItsLoop() throws Exception {
         Capture out = new Capture();
         ProcessInfo p = table.spawn(spec("CatchAll", out, new Capture()));
