@@ -75,6 +75,23 @@ public final class RewriteBench {
                 System.out.printf(Locale.ROOT, "mosix rewrite-%s-speed-ratio %.3f x%n", w, m);
             }
         }
+        try (ProcessTable table = new ProcessTable(0, (name, body) -> {
+            Thread t = new Thread(body, name);
+            t.setDaemon(true);
+            return t;
+        })) {
+            // What a process costs to start and end: spawn (open the jar, load and rewrite the
+            // main class) to onExit completed, for a program that does nothing.
+            List<Long> ns = new ArrayList<>();
+            for (int r = 0; r < 50; r++) {
+                long t0 = System.nanoTime();
+                long pid = table.spawn(ProcessSpec.of(Work.class.getName(), jar).withArgs("sort", "0")
+                        .withStdout(new ByteArrayOutputStream())).pid();
+                table.onExit(pid).get(1, TimeUnit.MINUTES);
+                ns.add(System.nanoTime() - t0);
+            }
+            System.out.printf(Locale.ROOT, "mosix spawn-to-exit-median %.2f ms%n", medianL(ns) / 1e6);
+        }
         // The geometric mean of the three medians: no workload weighs more for running longer.
         System.out.printf(Locale.ROOT, "mosix rewrite-speed-ratio %.3f x%n", Math.pow(product, 1.0 / WORKLOADS.length));
     }

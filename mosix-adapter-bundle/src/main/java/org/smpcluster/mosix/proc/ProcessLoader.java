@@ -76,9 +76,23 @@ final class ProcessLoader extends ClassLoader {
         }
         this.manifest = first;
         ClassHierarchyResolver program = ClassHierarchyResolver.ofResourceParsing(this::programClass);
-        ClassHierarchyResolver jdk = ClassHierarchyResolver.ofResourceParsing(ClassLoader.getPlatformClassLoader());
-        ClassHierarchyResolver api = ClassHierarchyResolver.ofResourceParsing(runtime);
-        this.rewriter = new Rewriter(program.orElse(jdk).orElse(api).cached());
+        this.rewriter = new Rewriter(program.orElse(shared(runtime)).cached());
+    }
+
+    /**
+     * The JDK's classes and the API's, as the rewrite's stack maps need their hierarchy: the same
+     * for every process of the bundle, so parsed once (a process's own classes come first, and
+     * only from its own class path).
+     */
+    private static ClassHierarchyResolver shared;
+
+    private static synchronized ClassHierarchyResolver shared(ClassLoader runtime) {
+        if (shared == null) {
+            shared = ClassHierarchyResolver.ofResourceParsing(ClassLoader.getPlatformClassLoader())
+                    .orElse(ClassHierarchyResolver.ofResourceParsing(runtime))
+                    .cached(java.util.concurrent.ConcurrentHashMap::new);
+        }
+        return shared;
     }
 
     private static FileSystem openJar(Path entry) {
