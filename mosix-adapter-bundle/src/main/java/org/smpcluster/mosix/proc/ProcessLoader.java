@@ -176,9 +176,11 @@ final class ProcessLoader extends ClassLoader {
     static byte[] rewrite(Rewriter rewriter, String name, byte[] bytes) {
         try {
             return rewriter.rewrite(bytes);
-        } catch (IllegalArgumentException e) {
-            // The class file API's word for a class it cannot parse or whose hierarchy it cannot
-            // resolve (a superclass missing from the class path, say).
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | IllegalStateException e) {
+            // IllegalArgumentException is the class file API's word for a class it cannot parse
+            // or whose hierarchy it cannot resolve (a superclass missing from the class path, say);
+            // for some malformed input (an empty method descriptor, found by RewriteFuzzTest) the
+            // JDK 25 API throws StringIndexOutOfBoundsException instead.
             ClassFormatError err = new ClassFormatError(name + " cannot be rewritten for a process: " + e.getMessage());
             err.initCause(e);
             throw err;

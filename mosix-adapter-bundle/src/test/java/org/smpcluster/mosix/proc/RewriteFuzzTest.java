@@ -58,9 +58,15 @@ class RewriteFuzzTest {
             } catch (ClassFormatError e) {
                 return;
             }
-            ClassModel before = ClassFile.of().parse(input);
-            ClassModel after = ClassFile.of().parse(out);
-            assertEquals(signatures(before), signatures(after), "the rewrite keeps every method");
+            List<String> before;
+            try {
+                before = signatures(ClassFile.of().parse(input));
+            } catch (IllegalArgumentException e) {
+                // A method without code (abstract, native) passes through as it came, bad
+                // constant pool index and all: defineClass, not the rewrite, refuses it.
+                return;
+            }
+            assertEquals(before, signatures(ClassFile.of().parse(out)), "the rewrite keeps every method");
         });
     }
 
