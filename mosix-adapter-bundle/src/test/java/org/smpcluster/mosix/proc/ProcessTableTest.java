@@ -253,6 +253,21 @@ class ProcessTableTest {
         ProcessInfo p = table.spawn(spec("Workers", out, new Capture()).withArgs("4"));
         waitFor("the workers", () -> out.text().contains("started 4"));
         waitFor("the workers to use CPU", () -> cpu(p.pid()) > 50_000_000);
+        // SIGSTOP parks every one of its threads: the process's CPU time stays put.
+        table.signal(p.pid(), Signal.SIGSTOP);
+        long[] last = {cpu(p.pid())};
+        long[] stableSince = {System.nanoTime()};
+        waitFor("the stopped workers' CPU time to stay put for 300 ms", () -> {
+            long c = cpu(p.pid());
+            if (c > last[0] + 2_000_000) {
+                last[0] = c;
+                stableSince[0] = System.nanoTime();
+            }
+            return System.nanoTime() - stableSince[0] > 300_000_000;
+        });
+        table.signal(p.pid(), Signal.SIGCONT);
+        long resumed = cpu(p.pid());
+        waitFor("the workers to run again", () -> cpu(p.pid()) > resumed + 50_000_000);
         long t0 = System.nanoTime();
         table.signal(p.pid(), Signal.SIGKILL);
         assertEquals(137, table.onExit(p.pid()).get(5, TimeUnit.SECONDS).code());
@@ -263,9 +278,9 @@ class ProcessTableTest {
         }
         assertFalse(threadsNamed("sleeper"));
         assertFalse(out.text().contains("sleeper interrupted"), "SIGKILL lets no handler of the program run");
-        ProcessInfo last = table.info(p.pid()).orElseThrow();
-        assertTrue(last.cpuNanos() > 50_000_000, "CPU of ended threads is kept: " + last);
-        assertTrue(last.allocatedBytes() > 0, "allocation is counted: " + last);
+        ProcessInfo ended = table.info(p.pid()).orElseThrow();
+        assertTrue(ended.cpuNanos() > 50_000_000, "CPU of ended threads is kept: " + ended);
+        assertTrue(ended.allocatedBytes() > 0, "allocation is counted: " + ended);
     }
 
     @Test
