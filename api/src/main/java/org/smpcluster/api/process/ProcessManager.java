@@ -1,0 +1,66 @@
+package org.smpcluster.api.process;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The processes of this vnode: an OSGi service on every vnode. A process is a Java program run
+ * by a class loader of its own in the vnode's JVM; unmodified programs work, because the loader
+ * rewrites their classes as it defines them ({@code System.exit} ends the process, not the vnode;
+ * {@code System.in/out/err} and {@code System.getenv} are the process's; method entries and
+ * backward branches poll the process's state, so signals take effect even in a busy loop).
+ *
+ * <p>A process stays in the table after it ends (state {@link ProcessState#EXITED}, with its
+ * {@link ProcessInfo#exit()}), for a parent's {@code wait}, until the table drops the oldest of
+ * its ended processes to make room.
+ */
+@ProviderType
+public interface ProcessManager {
+
+    /**
+     * PIDs are {@code vnodeId * PID_RANGE + n}, {@code 1 <= n < PID_RANGE}: unique in the cluster
+     * without asking anyone, and a person (and a deputy, later) reads a process's home vnode from
+     * its PID: 1000042 is vnode 1's 42nd. {@code n} wraps and skips PIDs still in the table, as
+     * Linux's pid_max does.
+     */
+    long PID_RANGE = 1_000_000L;
+
+    /** The vnode a PID was given out by: the process's home. */
+    static int homeOf(long pid) {
+        return (int) (pid / PID_RANGE);
+    }
+
+    /**
+     * Starts a process in this vnode.
+     *
+     * @throws IllegalArgumentException naming what is wrong, with nothing left running: a class
+     *                                  path entry that does not exist or is not a jar or directory,
+     *                                  no main class, a main class that is not there or has no
+     *                                  {@code main}
+     */
+    ProcessInfo spawn(ProcessSpec spec);
+
+    /** Every process in this vnode's table, running and ended, in PID order. */
+    List<ProcessInfo> processes();
+
+    /** One process, now; empty when the table does not have it. */
+    Optional<ProcessInfo> info(long pid);
+
+    /**
+     * Sends a signal. Signalling an ended process does nothing.
+     *
+     * @throws IllegalArgumentException naming the PID when the table does not have it
+     */
+    void signal(long pid, Signal signal);
+
+    /**
+     * Completes with the process's status once it has ended: its threads gone, its class loader
+     * released.
+     *
+     * @throws IllegalArgumentException naming the PID when the table does not have it
+     */
+    CompletableFuture<ExitStatus> onExit(long pid);
+}

@@ -1,0 +1,215 @@
+package org.smpcluster.mosix.proc;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+
+import org.smpcluster.api.process.ExitStatus;
+import org.smpcluster.api.process.ProcessInfo;
+import org.smpcluster.api.process.ProcessManager;
+import org.smpcluster.api.process.ProcessSpec;
+import org.smpcluster.api.process.Signal;
+
+/**
+ * This vnode's processes: the live ones, and the last {@link #ENDED_KEPT} that ended (only their
+ * final {@link ProcessInfo} and status: nothing that keeps their class loaders). Plain Java, so
+ * that tests run it without a framework; {@code ProcessManagerComponent} is its DS face.
+ */
+public final class ProcessTable implements ProcessManager, AutoCloseable {
+
+    /** How often the sampler reads the threads' CPU time and allocation (see {@link ThreadUsage}). */
+    static final long SAMPLE_MILLIS = 100;
+    /** Ended processes kept for {@code wait} and {@code ps}. */
+    static final int ENDED_KEPT = 256;
+
+    private record Ended(ProcessInfo info, CompletableFuture<ExitStatus> exit) {
+    }
+
+    private final int vnode;
+    /** Every process's thread group is made under this one, whoever spawns it (a shell's pipe thread, say). */
+    private final ThreadGroup processGroups = new ThreadGroup("mosix processes");
+    private final Map<Long, VProcess> live = new ConcurrentHashMap<>();
+    private final Map<Long, Ended> ended = new LinkedHashMap<>(); // guarded by itself, oldest first
+    private final Set<Long> reserved = new HashSet<>(); // guarded by this: PIDs of processes being loaded
+    private final Thread sampler;
+    private volatile boolean closed;
+    private long next = 1; // guarded by this
+
+    /**
+     * @param vnode   this vnode's id (the PIDs' high part)
+     * @param threads makes the sampler's thread (the vnode's kernel threads, in the bundle)
+     */
+    public ProcessTable(int vnode, BiFunction<String, Runnable, Thread> threads) {
+        this.vnode = vnode;
+        this.sampler = threads.apply("mosix sampler", this::sampleLoop);
+        sampler.start();
+    }
+
+    int vnode() {
+        return vnode;
+    }
+
+    ThreadGroup processGroups() {
+        return processGroups;
+    }
+
+    private void sampleLoop() {
+        while (!closed) {
+            for (VProcess p : live.values()) {
+                p.sample();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS));
+        }
+    }
+
+    @Override
+    public ProcessInfo spawn(ProcessSpec spec) {
+        if (closed) {
+            throw new IllegalStateException("the process table of vnode " + vnode + " is closed");
+        }
+        long pid = reservePid();
+        try {
+            VProcess p = new VProcess(this, pid, spec);
+            live.put(pid, p);
+            p.start();
+            return p.info();
+        } finally {
+            synchronized (this) {
+                reserved.remove(pid);
+            }
+        }
+    }
+
+    private synchronized long reservePid() {
+        for (long tries = 0; tries < PID_RANGE; tries++) {
+            long n = next;
+            next = next + 1 >= PID_RANGE ? 1 : next + 1;
+            long pid = vnode * PID_RANGE + n;
+            boolean used;
+            synchronized (ended) {
+                used = ended.containsKey(pid);
+            }
+            if (!live.containsKey(pid) && !used && reserved.add(pid)) {
+                return pid;
+            }
+        }
+        throw new IllegalStateException("vnode " + vnode + " has " + (PID_RANGE - 1) + " processes: no PID is free");
+    }
+
+    void ended(VProcess p, ProcessInfo last) {
+        synchronized (ended) {
+            ended.put(last.pid(), new Ended(last, p.onExit()));
+            while (ended.size() > ENDED_KEPT) {
+                ended.remove(ended.keySet().iterator().next());
+            }
+        }
+        live.remove(last.pid());
+    }
+
+    @Override
+    public List<ProcessInfo> processes() {
+        List<ProcessInfo> all = new ArrayList<>();
+        synchronized (ended) {
+            ended.values().forEach(e -> all.add(e.info()));
+        }
+        for (VProcess p : live.values()) {
+            all.add(p.info());
+        }
+        all.sort(Comparator.comparingLong(ProcessInfo::pid));
+        // A process that ended while we listed it shows once, as ended.
+        List<ProcessInfo> out = new ArrayList<>();
+        for (ProcessInfo i : all) {
+            if (!out.isEmpty() && out.getLast().pid() == i.pid()) {
+                continue;
+            }
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<ProcessInfo> info(long pid) {
+        VProcess p = live.get(pid);
+        if (p != null) {
+            return Optional.of(p.info());
+        }
+        synchronized (ended) {
+            Ended e = ended.get(pid);
+            return e == null ? Optional.empty() : Optional.of(e.info());
+        }
+    }
+
+    @Override
+    public void signal(long pid, Signal signal) {
+        VProcess p = live.get(pid);
+        if (p != null) {
+            p.signal(signal);
+            return;
+        }
+        synchronized (ended) {
+            if (ended.containsKey(pid)) {
+                return;
+            }
+        }
+        throw unknown(pid);
+    }
+
+    @Override
+    public CompletableFuture<ExitStatus> onExit(long pid) {
+        VProcess p = live.get(pid);
+        if (p != null) {
+            return p.onExit();
+        }
+        synchronized (ended) {
+            Ended e = ended.get(pid);
+            if (e != null) {
+                return e.exit();
+            }
+        }
+        throw unknown(pid);
+    }
+
+    private IllegalArgumentException unknown(long pid) {
+        return new IllegalArgumentException("pid=" + pid + " is not a process of vnode " + vnode
+                + " (mosix:ps lists them)");
+    }
+
+    /** For tests: the process's class loader, weakly, to see that it is collected once the process ends. */
+    WeakReference<ClassLoader> loaderOf(long pid) {
+        VProcess p = live.get(pid);
+        if (p == null) {
+            throw unknown(pid);
+        }
+        return p.loaderReference();
+    }
+
+    /** Kills what still runs and waits (bounded) for it to end. */
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(sampler);
+        List<CompletableFuture<ExitStatus>> exits = new ArrayList<>();
+        for (VProcess p : live.values()) {
+            p.signal(Signal.SIGKILL);
+            exits.add(p.onExit());
+        }
+        try {
+            CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            System.err.println("mosix: vnode " + vnode + ": processes still ending after 5 s: " + live.keySet());
+        }
+    }
+}

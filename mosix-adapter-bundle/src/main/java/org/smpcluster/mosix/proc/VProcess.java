@@ -1,0 +1,627 @@
+package org.smpcluster.mosix.proc;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.ref.WeakReference;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.smpcluster.api.process.ExitStatus;
+import org.smpcluster.api.process.Migratable;
+import org.smpcluster.api.process.ProcessInfo;
+import org.smpcluster.api.process.ProcessSpec;
+import org.smpcluster.api.process.ProcessState;
+import org.smpcluster.api.process.Signal;
+import org.smpcluster.api.process.ThisProcess;
+import org.smpcluster.mosix.rt.Hooks;
+import org.smpcluster.mosix.rt.ProcessControl;
+import org.smpcluster.mosix.rt.ProcessDeath;
+
+/**
+ * One process: its loader, thread group, main thread, stdio, environment, signal handlers and
+ * how it ends.
+ *
+ * <p><b>How a process ends.</b> Java's rule: when its last non-daemon thread ends (status 0, or 1
+ * when main threw), or when it calls {@code System.exit}/{@code Runtime.exit} (shutdown hooks
+ * run) or {@code Runtime.halt} (none run), or by a signal (SIGKILL: at once, no hooks; SIGINT,
+ * SIGTERM, SIGHUP, SIGUSR1/2 without a handler: hooks run, status 128+N). Ending is two steps:
+ * the status is decided once ({@link #begin}), then every thread is told to unwind
+ * ({@link #unwind}: the KILL bit the polls see, an unpark for parked ones, an interrupt for
+ * sleeping and waiting ones). The reaper, a thread outside the process, waits for the threads to
+ * be gone, then closes the loader and completes {@link #onExit()}; nothing of the vnode keeps the
+ * loader after that.
+ */
+final class VProcess implements ProcessControl {
+
+    /** Java waits for shutdown hooks forever; a process waits this long, then unwinds them too. */
+    static final long HOOKS_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long the reaper waits for threads that do not reach a poll (blocked in native code, say). */
+    static final long UNWIND_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final ProcessTable table;
+    private final long pid;
+    private final long parent;
+    private final String name;
+    private final long startedMillis;
+    private final ProcessLoader loader;
+    private final ProcessThreadGroup group;
+    private final Thread main;
+    private final MethodHandle raise;
+    private final MethodHandle clear;
+    private final MethodHandle pendingBits;
+    private final InputStream stdin;
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+    private final Map<String, String> environment;
+    private final String workingDirectory;
+    private final ProcessDeath death;
+    private final ThreadUsage usage = new ThreadUsage();
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private final Set<Thread> parked = ConcurrentHashMap.newKeySet();
+
+    // guarded by this
+    private ProcessState state = ProcessState.RUNNING;
+    private ExitStatus status;
+    private boolean hooksStarted;
+    private final Set<Thread> shutdownHooks = new LinkedHashSet<>();
+    private final Map<Signal, Runnable> handlers = new EnumMap<>(Signal.class);
+    private final EnumSet<Signal> heldWhileStopped = EnumSet.noneOf(Signal.class);
+    private Migratable migratable;
+
+    private volatile boolean dying;
+    private volatile Thread reaper;
+    private volatile Thread.UncaughtExceptionHandler defaultHandler;
+    private volatile Throwable mainThrown;
+
+    /**
+     * Loads the program (nothing of it runs yet).
+     *
+     * @throws IllegalArgumentException naming what is wrong; nothing is left open then
+     */
+    VProcess(ProcessTable table, long pid, ProcessSpec spec) {
+        this.table = table;
+        this.pid = pid;
+        this.parent = spec.parent();
+        this.startedMillis = System.currentTimeMillis();
+        if (spec.workingDirectory() != null && !Files.isDirectory(spec.workingDirectory())) {
+            throw new IllegalArgumentException("workingDirectory=" + spec.workingDirectory() + " is not a directory");
+        }
+        ProcessLoader l = new ProcessLoader(spec.classPath(), VProcess.class.getClassLoader());
+        try {
+            String mainClass = spec.mainClass() != null ? spec.mainClass() : l.manifestMainClass();
+            if (mainClass == null || mainClass.isBlank()) {
+                throw new IllegalArgumentException("no main class: name one, or run a jar whose manifest has a"
+                        + " Main-Class (classpath=" + spec.classPath() + ")");
+            }
+            Runnable body = mainBody(l, mainClass.strip(), spec);
+            this.name = spec.name() != null ? spec.name() : mainClass.substring(mainClass.lastIndexOf('.') + 1);
+            Class<?> hooks = Class.forName(Rewriter.HOOKS_NAME, true, l);
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            MethodType ofInt = MethodType.methodType(void.class, int.class);
+            this.raise = lookup.findStatic(hooks, "raise", ofInt);
+            this.clear = lookup.findStatic(hooks, "clear", ofInt);
+            this.pendingBits = lookup.findStatic(hooks, "pendingBits", MethodType.methodType(int.class));
+            this.stdin = spec.stdin() != null ? Unclosable.of(spec.stdin()) : InputStream.nullInputStream();
+            this.stdout = print(spec.stdout(), System.out);
+            this.stderr = print(spec.stderr(), System.err);
+            this.environment = spec.environment() != null ? spec.environment() : Map.copyOf(System.getenv());
+            this.workingDirectory = (spec.workingDirectory() != null ? spec.workingDirectory()
+                    : Path.of(System.getProperty("user.dir"))).toAbsolutePath().toString();
+            this.death = new ProcessDeath(pid);
+            lookup.findStatic(hooks, "bind", MethodType.methodType(void.class, ProcessControl.class)).invoke(this);
+            this.group = new ProcessThreadGroup(table.processGroups(), "pid " + pid, this);
+            this.main = new Thread(group, body, name);
+            main.setDaemon(false);
+            main.setContextClassLoader(l);
+        } catch (IllegalArgumentException e) {
+            l.close();
+            throw e;
+        } catch (Throwable e) {
+            l.close();
+            throw new IllegalArgumentException("cannot start " + spec.classPath() + ": " + e, e);
+        }
+        this.loader = l;
+    }
+
+    private static PrintStream print(OutputStream given, PrintStream vnode) {
+        return new PrintStream(Unclosable.of(given != null ? given : vnode), true, StandardCharsets.UTF_8);
+    }
+
+    /** Finds main as {@code java} does (JEP 512: static or instance, with or without args). */
+    private Runnable mainBody(ProcessLoader l, String mainClass, ProcessSpec spec) {
+        Class<?> c;
+        try {
+            c = Class.forName(mainClass, false, l);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("class=" + mainClass + " is not on classpath=" + spec.classPath(), e);
+        } catch (LinkageError e) {
+            throw new IllegalArgumentException("class=" + mainClass + " cannot be loaded: " + e, e);
+        }
+        Method m = findMain(c, String[].class);
+        boolean withArgs = m != null;
+        if (m == null) {
+            m = findMain(c);
+        }
+        if (m == null) {
+            throw new IllegalArgumentException("class=" + mainClass + " has no main method (allowed: static or"
+                    + " instance main(String[]) or main())");
+        }
+        Constructor<?> ctor = null;
+        if (!Modifier.isStatic(m.getModifiers())) {
+            try {
+                ctor = c.getDeclaredConstructor();
+                ctor.setAccessible(true);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalArgumentException("class=" + mainClass + " has an instance main but no constructor"
+                        + " without arguments", e);
+            }
+        }
+        m.setAccessible(true);
+        Method method = m;
+        Constructor<?> make = ctor;
+        Object[] args = withArgs ? new Object[] {spec.args().toArray(String[]::new)} : new Object[0];
+        return () -> {
+            try {
+                method.invoke(make == null ? null : make.newInstance(), args);
+            } catch (InvocationTargetException e) {
+                throw sneaky(e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw sneaky(e);
+            } finally {
+                usage.recordCurrent();
+            }
+        };
+    }
+
+    private static Method findMain(Class<?> c, Class<?>... params) {
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            try {
+                Method m = k.getDeclaredMethod("main", params);
+                if (!Modifier.isPrivate(m.getModifiers()) && m.getReturnType() == void.class) {
+                    return m;
+                }
+            } catch (NoSuchMethodException e) {
+                // not declared here: look in the superclass, as the launcher does
+            }
+        }
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    void start() {
+        main.start();
+        Thread r = new Thread(table.processGroups().getParent(), this::reap, "mosix reaper " + pid);
+        r.setDaemon(true);
+        reaper = r;
+        r.start();
+    }
+
+    // ---- for the table
+
+    CompletableFuture<ExitStatus> onExit() {
+        return exit;
+    }
+
+    ThreadUsage usage() {
+        return usage;
+    }
+
+    Thread mainThread() {
+        return main;
+    }
+
+    void mainThrew(Throwable t) {
+        mainThrown = t;
+    }
+
+    WeakReference<ClassLoader> loaderReference() {
+        return new WeakReference<>(loader);
+    }
+
+    ProcessInfo info() {
+        sample();
+        ProcessState s;
+        ExitStatus x;
+        String cantMove;
+        synchronized (this) {
+            s = state;
+            x = s == ProcessState.EXITED ? status : null;
+            cantMove = migratable != null ? "" : "not migratable";
+        }
+        return new ProcessInfo(pid, parent, name, table.vnode(), table.vnode(), s, usage.cpuNanos(),
+                usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove);
+    }
+
+    void sample() {
+        Thread[] live = threads();
+        usage.sample(live, live.length);
+    }
+
+    private Thread[] threads() {
+        Thread[] a = new Thread[group.activeCount() + 8];
+        int n;
+        while ((n = group.enumerate(a, true)) == a.length) {
+            a = new Thread[a.length * 2];
+        }
+        return java.util.Arrays.copyOf(a, n);
+    }
+
+    void signal(Signal s) {
+        switch (s) {
+            case SIGKILL -> {
+                synchronized (this) {
+                    if (state == ProcessState.EXITED) {
+                        return;
+                    }
+                    if (!dying) {
+                        // Shutdown hooks of an exit may be running: the kill is what ends it now.
+                        status = ExitStatus.killed(Signal.SIGKILL);
+                        state = ProcessState.EXITING;
+                    }
+                }
+                unwind();
+            }
+            case SIGSTOP -> {
+                synchronized (this) {
+                    if (state != ProcessState.RUNNING) {
+                        return;
+                    }
+                    state = ProcessState.STOPPED;
+                    bits(raise, Hooks.STOP);
+                }
+            }
+            case SIGCONT -> {
+                Set<Signal> held;
+                Runnable h;
+                synchronized (this) {
+                    if (state == ProcessState.STOPPED) {
+                        state = ProcessState.RUNNING;
+                        bits(clear, Hooks.STOP);
+                        parked.forEach(LockSupport::unpark);
+                    }
+                    held = EnumSet.copyOf(heldWhileStopped);
+                    heldWhileStopped.clear();
+                    h = handlers.get(Signal.SIGCONT);
+                }
+                if (h != null) {
+                    runHandler(Signal.SIGCONT, h);
+                }
+                held.forEach(this::signal);
+            }
+            default -> {
+                Runnable h;
+                synchronized (this) {
+                    if (state == ProcessState.EXITED || dying) {
+                        return;
+                    }
+                    if (state == ProcessState.STOPPED) {
+                        // Linux keeps it pending until the process continues.
+                        heldWhileStopped.add(s);
+                        return;
+                    }
+                    h = handlers.get(s);
+                }
+                if (h != null) {
+                    runHandler(s, h);
+                } else {
+                    // The default action: end as Java does on SIGTERM, hooks first; not on the
+                    // caller's thread, which must not wait for the program's hooks.
+                    Thread t = new Thread(() -> {
+                        if (begin(ExitStatus.killed(s))) {
+                            runShutdownHooks();
+                            unwind();
+                        }
+                    }, "mosix " + s + " " + pid);
+                    t.setDaemon(true);
+                    t.start();
+                }
+            }
+        }
+    }
+
+    private void runHandler(Signal s, Runnable h) {
+        Thread t = new Thread(group, h, s.name() + " handler");
+        t.setDaemon(false);
+        t.setContextClassLoader(loader);
+        t.start();
+    }
+
+    private void bits(MethodHandle mh, int bits) {
+        try {
+            mh.invokeExact(bits);
+        } catch (Throwable e) {
+            throw new IllegalStateException("pid=" + pid + ": the process's hooks refused bits=" + bits, e);
+        }
+    }
+
+    private int pendingBits() {
+        try {
+            return (int) pendingBits.invokeExact();
+        } catch (Throwable e) {
+            throw new IllegalStateException("pid=" + pid + ": cannot read the process's pending bits", e);
+        }
+    }
+
+    /** Decides the status, once; false when the process is already ending. */
+    private synchronized boolean begin(ExitStatus s) {
+        if (status != null) {
+            return false;
+        }
+        status = s;
+        state = ProcessState.EXITING;
+        return true;
+    }
+
+    /** Tells every thread to unwind: the KILL bit for polls, unpark for parked ones, interrupt for blocked ones. */
+    private void unwind() {
+        dying = true;
+        bits(raise, Hooks.KILL);
+        parked.forEach(LockSupport::unpark);
+        Thread r = reaper;
+        if (r != null && r != Thread.currentThread()) {
+            r.interrupt(); // stop waiting for Java's end: bound the wait for the threads instead
+        }
+        Thread self = Thread.currentThread();
+        for (Thread t : threads()) {
+            if (t != self) {
+                t.interrupt();
+            }
+        }
+    }
+
+    private void runShutdownHooks() {
+        List<Thread> hooks;
+        synchronized (this) {
+            hooksStarted = true;
+            hooks = new ArrayList<>(shutdownHooks);
+        }
+        for (Thread h : hooks) {
+            h.start();
+        }
+        long deadline = System.nanoTime() + HOOKS_NANOS;
+        try {
+            for (Thread h : hooks) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !h.join(java.time.Duration.ofNanos(left))) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            // A SIGKILL while hooks run interrupts the thread running them: stop waiting, unwind.
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The reaper: waits for the program to end by Java's rule, ends it, waits for its threads, cleans up. */
+    private void reap() {
+        // Java's rule, until something else ends the process first (unwind() interrupts us).
+        Thread next = main;
+        while (!dying && next != null) {
+            try {
+                next.join();
+            } catch (InterruptedException e) {
+                // unwind(): the process is being ended; the loop sees dying
+            }
+            next = null;
+            for (Thread t : threads()) {
+                if (!t.isDaemon() && t.isAlive()) {
+                    next = t;
+                    break;
+                }
+            }
+        }
+        Thread.interrupted();
+        Throwable thrown = mainThrown;
+        if (begin(thrown == null ? ExitStatus.exited(0) : new ExitStatus(1, "uncaught " + thrown))) {
+            runShutdownHooks();
+        }
+        unwind();
+        long deadline = System.nanoTime() + UNWIND_NANOS;
+        Thread[] rest;
+        while ((rest = threads()).length > 0 && System.nanoTime() < deadline) {
+            joinUninterruptibly(rest[0], deadline - System.nanoTime());
+        }
+        if (rest.length > 0) {
+            // Without Thread.stop a thread that never reaches a poll cannot be ended; say so.
+            synchronized (this) {
+                status = new ExitStatus(status.code(), status.why() + "; " + rest.length
+                        + " thread(s) blocked outside the program did not end");
+            }
+            stderr.println("mosix: pid " + pid + ": " + rest.length + " thread(s) did not reach a poll within "
+                    + TimeUnit.NANOSECONDS.toMillis(UNWIND_NANOS) + " ms of the end: " + java.util.Arrays.toString(rest));
+        }
+        stdout.flush();
+        stderr.flush();
+        sample();
+        ExitStatus s;
+        synchronized (this) {
+            state = ProcessState.EXITED;
+            s = status;
+        }
+        loader.close();
+        table.ended(this, info());
+        exit.complete(s);
+    }
+
+    private static void joinUninterruptibly(Thread t, long nanos) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + nanos;
+        while (t.isAlive()) {
+            try {
+                long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (left == Long.MAX_VALUE) {
+                    t.join();
+                } else {
+                    t.join(java.time.Duration.ofNanos(left));
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- ProcessControl: what the process's Hooks copy calls
+
+    @Override
+    public void pending() {
+        boolean interrupted = false;
+        Thread self = Thread.currentThread();
+        try {
+            while (true) {
+                int bits = pendingBits();
+                if ((bits & Hooks.KILL) != 0) {
+                    throw death;
+                }
+                if ((bits & (Hooks.STOP | Hooks.FREEZE)) == 0) {
+                    return;
+                }
+                // In the set before the second (volatile) read: a SIGCONT that clears the bit after
+                // it reads the set after, and unparks this thread.
+                parked.add(self);
+                if (pendingBits() == bits) {
+                    LockSupport.park(this);
+                }
+                parked.remove(self);
+                // A stopped thread stays stopped when interrupted; it sees the interrupt once it runs.
+                interrupted |= Thread.interrupted();
+            }
+        } finally {
+            if (interrupted) {
+                self.interrupt();
+            }
+        }
+    }
+
+    @Override
+    public Error exit(int code, boolean hooks) {
+        if (begin(ExitStatus.exited(code))) {
+            if (hooks) {
+                runShutdownHooks();
+            }
+            unwind();
+        }
+        return death;
+    }
+
+    @Override
+    public Error death() {
+        return death;
+    }
+
+    @Override
+    public boolean dying() {
+        return dying;
+    }
+
+    @Override
+    public InputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public PrintStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public PrintStream stderr() {
+        return stderr;
+    }
+
+    @Override
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public String property(String key, String otherwise) {
+        if ("user.dir".equals(key)) {
+            return workingDirectory;
+        }
+        return System.getProperty(key, otherwise);
+    }
+
+    @Override
+    public synchronized void addShutdownHook(Thread hook) {
+        if (hooksStarted) {
+            throw new IllegalStateException("Shutdown in progress");
+        }
+        if (hook.isAlive()) {
+            throw new IllegalArgumentException("Hook already running");
+        }
+        if (!shutdownHooks.add(hook)) {
+            throw new IllegalArgumentException("Hook previously registered");
+        }
+    }
+
+    @Override
+    public synchronized boolean removeShutdownHook(Thread hook) {
+        if (hooksStarted) {
+            throw new IllegalStateException("Shutdown in progress");
+        }
+        return shutdownHooks.remove(hook);
+    }
+
+    @Override
+    public void defaultUncaughtExceptionHandler(Thread.UncaughtExceptionHandler handler) {
+        defaultHandler = handler;
+    }
+
+    @Override
+    public Thread.UncaughtExceptionHandler defaultUncaughtExceptionHandler() {
+        return defaultHandler;
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public synchronized boolean handle(Signal signal, Runnable handler) {
+        ThisProcess.checkCatchable(signal);
+        if (handler == null) {
+            handlers.remove(signal);
+        } else {
+            handlers.put(signal, handler);
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized boolean migratable(Migratable state) {
+        this.migratable = java.util.Objects.requireNonNull(state, "state");
+        return true;
+    }
+}

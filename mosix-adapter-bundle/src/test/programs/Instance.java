@@ -1,0 +1,6 @@
+class Instance {
+    void main() {
+        System.out.println("instance main");
+        System.exit(9);
+    }
+}
