@@ -30,7 +30,7 @@ import org.smpcluster.nanokernel.mem.Physmem;
  * out, an interrupt thread that is stuck, a root that is killed. Every test has a deadline and
  * leaves no process and no file behind.
  */
-@Tag("fault")
+@Tag("fault-injection")
 @Timeout(120)
 class FaultTest {
 

@@ -39,6 +39,7 @@ import org.smpcluster.api.bootloader.VnodeSpec;
  * corpus ({@code src/test/resources/fuzz/config-parser/}, valid files and the issue's nasty
  * ones) mutated by flipping, inserting and deleting bytes and splicing files together.
  */
+@net.jqwik.api.Tag("fuzz")
 class ConfigParserFuzzTest {
 
     private static final Set<Integer> CPUS = Set.of(0, 1);

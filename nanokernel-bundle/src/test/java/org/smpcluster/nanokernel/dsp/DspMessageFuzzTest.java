@@ -47,6 +47,7 @@ import org.smpcluster.nanokernel.mem.RegionAllocator;
  * at all out of a drain, no call may hang, the ring always ends consistent and empty, the root
  * writes only well-formed answers, and it serves the next valid request.
  */
+@net.jqwik.api.Tag("fuzz")
 class DspMessageFuzzTest {
 
     private static final int VNODE = 3;

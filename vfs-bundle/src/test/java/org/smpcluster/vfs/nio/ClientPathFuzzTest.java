@@ -29,6 +29,7 @@ import org.smpcluster.vfs.server.RepoPath;
  * that mount's export and nothing else ({@code ..} is lexical and stops at "/"), and the server's
  * check refuses it only for its length, never for a {@code ..}, an empty or a {@code .} name.
  */
+@net.jqwik.api.Tag("fuzz")
 class ClientPathFuzzTest {
 
     static final Corpus CORPUS = Corpus.load("path-resolver");

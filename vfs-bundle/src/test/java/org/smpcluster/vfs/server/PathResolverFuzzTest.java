@@ -39,6 +39,7 @@ import org.smpcluster.vfs.fuzz.Corpus;
  * hang, a path that passes is normalized and within the limits, and whatever is pinned or made
  * lies beneath the repository and is not a link.
  */
+@net.jqwik.api.Tag("fuzz")
 class PathResolverFuzzTest {
 
     static final Duration CALL = Duration.ofSeconds(2);
