@@ -153,12 +153,25 @@ public final class ConsoleDevice {
      * Gogo has made the command its foreground job: wait for the job a little, then interrupt it
      * Gogo's own way, so the job ends and the session is free again.
      */
+    /**
+     * Whether Gogo's job controller runs {@code job} yet. Gogo (runtime 1.1) makes a job the
+     * foreground job before it submits it to its executor: interrupted before the submit, the
+     * interrupt is lost (the command runs on); between the submit and the controller's start, the
+     * cancel keeps the controller from ever running, and the shell waits for the job forever. The
+     * controller names its thread "job controller ID" first thing, so until that thread exists
+     * the interrupt waits.
+     */
+    private static boolean running(org.apache.felix.service.command.Job job) {
+        String controller = "job controller " + job.id();
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(controller));
+    }
+
     private void interruptCommand() {
         CommandSession s = session;
         long deadline = System.nanoTime() + 1_000_000_000L;
         while (busy && s != null) {
             org.apache.felix.service.command.Job job = s.foregroundJob();
-            if (job != null) {
+            if (job != null && running(job)) {
                 job.interrupt();
                 return;
             }
@@ -190,8 +203,6 @@ public final class ConsoleDevice {
                 if (line.isBlank()) {
                     continue;
                 }
-                interrupted = false;
-                busy = true;
                 try {
                     Object result = session.execute(line);
                     if (result != null) {
@@ -227,7 +238,16 @@ public final class ConsoleDevice {
                 byte[] line = ld.read(4096);
                 if (line != null) {
                     LockSupport.unpark(input); // room in the line discipline: keys waiting in the ring come in
-                    return new String(line, StandardCharsets.UTF_8).strip();
+                    String text = new String(line, StandardCharsets.UTF_8).strip();
+                    if (!text.isBlank()) {
+                        // Busy from the moment the line is taken, under the monitor the line
+                        // discipline signals under: a ^C typed right after Enter, before the
+                        // command started, interrupts it (it used to be taken for a ^C at the
+                        // prompt, and the command ran on).
+                        interrupted = false;
+                        busy = true;
+                    }
+                    return text;
                 }
                 try {
                     wait();
