@@ -153,6 +153,11 @@ final class FakeRoot implements AutoCloseable {
             }
 
             @Override
+            public boolean rootGone() {
+                return false;
+            }
+
+            @Override
             public Thread kernelThread(String name, Runnable body) {
                 return Thread.ofPlatform().daemon().name(name).unstarted(body);
             }

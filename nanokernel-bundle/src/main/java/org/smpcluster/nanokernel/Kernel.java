@@ -230,6 +230,7 @@ public final class Kernel implements Nanokernel, AutoCloseable {
     }
 
     /** A joiner whose root is gone (its process exited or its heartbeat stopped); false on the root. */
+    @Override
     public boolean rootGone() {
         return rootWatch != null && (rootLost || rootWatch.check() != null);
     }

@@ -75,6 +75,11 @@ class NanokernelComponentTest {
             }
 
             @Override
+            public boolean rootGone() {
+                return false;
+            }
+
+            @Override
             public Thread kernelThread(String name, Runnable body) {
                 throw new UnsupportedOperationException();
             }

@@ -133,6 +133,41 @@ public class FaultIT {
                 // never booted, or already down: nothing to stop
             }
         }
+        assertNothingLeft();
+    }
+
+    /**
+     * After every fault and restart, and the vnodes stopped: no process of the cluster but the
+     * bootloader's standby JVMs, and no framework cache in the bootloader's directory but theirs
+     * (each vnode killed left one, which the bootloader removes when its process ends).
+     */
+    private void assertNothingLeft() throws InterruptedException {
+        Path storage = Path.of(System.getProperty("java.io.tmpdir"), "smpcluster-kmb-" + CLUSTER, "storage");
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            List<ProcessHandle> left = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PHYSMEM)).orElse(false))
+                    .toList();
+            List<ProcessHandle> vnodes = left.stream()
+                    .filter(p -> !p.info().arguments().map(a -> List.of(a).contains("--standby")).orElse(false))
+                    .toList();
+            List<String> caches = new ArrayList<>();
+            try (var entries = Files.list(storage)) {
+                entries.forEach(e -> caches.add(e.getFileName().toString()));
+            } catch (IOException none) {
+                // no cache at all
+            }
+            List<String> standbyCaches = left.stream().map(p -> "pid-" + p.pid()).toList();
+            if (vnodes.isEmpty() && standbyCaches.containsAll(caches)) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("left after the vnodes stopped: vnode processes "
+                        + vnodes.stream().map(ProcessHandle::pid).toList() + ", framework caches " + caches
+                        + " (standbys: " + standbyCaches + ")");
+            }
+            LockSupport.parkNanos(20_000_000);
+        }
     }
 
     @Test

@@ -139,41 +139,17 @@ public final class VfsDriver {
     }
 
     /**
-     * Whether this vnode's root lives: its vnode-table entry is joined and its process is there
-     * (a {@code kill -9} of the root is seen at once, without waiting for its heartbeat to age).
-     * Asked only while waiting for the server, at most every few milliseconds.
+     * Whether this vnode's root lives (the nanokernel's {@link Nanokernel#rootGone}, which sees a
+     * {@code kill -9} of the root within 50 ms); asked only while waiting for the server, at most
+     * every few milliseconds. A nanokernel already closed has no root either.
      */
-    /**
-     * A root whose heartbeat is this old is gone even if its process is still there (a zombie
-     * nobody reaped, or stopped): the boot stub ends the vnode after as long.
-     */
-    static final long ROOT_SILENT_NANOS = TimeUnit.SECONDS.toNanos(3);
-
     static java.util.function.BooleanSupplier rootAlive(Nanokernel nanokernel) {
-        if (nanokernel.isRoot()) {
-            return () -> true;
-        }
-        ProcessHandle[] known = new ProcessHandle[1];
         return () -> {
-            org.smpcluster.api.nanokernel.VnodeState root;
             try {
-                root = nanokernel.vnodes().get(Nanokernel.ROOT);
-            } catch (RuntimeException e) {
+                return !nanokernel.rootGone();
+            } catch (RuntimeException closed) {
                 return false; // the physical memory is gone with the nanokernel
             }
-            if (!org.smpcluster.api.nanokernel.VnodeState.JOINED.equals(root.state()) || root.pid() <= 0
-                    || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS) {
-                return false;
-            }
-            ProcessHandle h = known[0];
-            if (h == null || h.pid() != root.pid()) {
-                h = ProcessHandle.of(root.pid()).orElse(null);
-                if (h == null) {
-                    return false;
-                }
-                known[0] = h;
-            }
-            return h.isAlive();
         };
     }
 

@@ -51,6 +51,11 @@ class StorageDriverTest {
             }
 
             @Override
+            public boolean rootGone() {
+                return false;
+            }
+
+            @Override
             public Thread kernelThread(String name, Runnable body) {
                 return Thread.ofPlatform().daemon().name(name).unstarted(body);
             }

@@ -130,22 +130,6 @@ public final class VnetDriver implements Vnet {
         };
     }
 
-    /**
-     * Whether this vnode's root is gone (its process dead, its vnode-table entry not joined,
-     * or its heartbeat older than 3 s): what needs the root (closing a bridge is a DSP call)
-     * is skipped then, instead of waiting for a DSP timeout per bridge.
-     */
-    static boolean rootGone(Nanokernel nanokernel) {
-        if (nanokernel.isRoot()) {
-            return false;
-        }
-        VnodeState root = nanokernel.vnodes().get(Nanokernel.ROOT);
-        return !root.state().equals(VnodeState.JOINED) || !Liveness.alive(root.pid())
-                || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS;
-    }
-
-    static final long ROOT_SILENT_NANOS = 3_000_000_000L;
-
     public Nanokernel nanokernel() {
         return nanokernel;
     }
@@ -210,7 +194,7 @@ public final class VnetDriver implements Vnet {
     @Deactivate
     void deactivate() {
         long start = System.nanoTime();
-        boolean rootGone = rootGone(nanokernel);
+        boolean rootGone = nanokernel.rootGone();
         registrations.values().forEach(r -> {
             try {
                 r.unregister();

@@ -61,12 +61,12 @@ class RootGoneTest {
                 });
         core.attach("eth0", "10.0.0.0/24");
         assertEquals(java.util.Set.of("vnode-1-vnet-rx", "vnode-1-transport-timer"), java.util.Set.copyOf(kernelThreads));
-        assertFalse(VnetDriver.rootGone(vnode), "the root is up");
+        assertFalse(vnode.rootGone(), "the root is up");
 
         root.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        assertTrue(VnetDriver.rootGone(vnode), "a killed root is gone at once");
+        assertTrue(vnode.rootGone(), "a killed root is gone at once");
         long start = System.nanoTime();
-        core.close(true, VnetDriver.rootGone(vnode));
+        core.close(true, vnode.rootGone());
         long took = (System.nanoTime() - start) / 1_000_000;
         System.out.println("RootGoneTest: vnet stopped in " + took + " ms after its root was killed");
         assertTrue(took < 1_000, "vnet stopped in " + took + " ms; closing a bridge waits 5 s for a dead root");

@@ -37,6 +37,14 @@ public interface Nanokernel {
     java.util.List<VnodeState> vnodes();
 
     /**
+     * Whether this vnode's root is gone: its process ended, or its heartbeat is 3 s old (always
+     * false on the root). Known within 50 ms of the root's end; calls to the root then fail at
+     * once, and a driver that stops skips what would need the root (closing a bridge, saying
+     * goodbye) instead of waiting for it.
+     */
+    boolean rootGone();
+
+    /**
      * A kernel thread of this vnode, not started: a platform daemon thread named {@code name}
      * that runs {@code body}. A kernel thread is part of the vnode: when its body ends with an
      * exception or error (an {@link OutOfMemoryError}, say) while the vnode is not shutting

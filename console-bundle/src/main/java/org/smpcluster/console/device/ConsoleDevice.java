@@ -278,7 +278,7 @@ public final class ConsoleDevice {
     @Deactivate
     void deactivate() {
         long start = System.nanoTime();
-        boolean rootGone = rootGone(nanokernel);
+        boolean rootGone = nanokernel.rootGone();
         running = false;
         try {
             irq.unregister();
@@ -305,18 +305,5 @@ public final class ConsoleDevice {
         } else {
             bridge.close();
         }
-    }
-
-    static final long ROOT_SILENT_NANOS = 3_000_000_000L;
-
-    /** Whether this vnode's root is gone: its process dead, its vnode-table entry not joined, or silent 3 s. */
-    static boolean rootGone(Nanokernel nanokernel) {
-        if (nanokernel.isRoot()) {
-            return false;
-        }
-        org.smpcluster.api.nanokernel.VnodeState root = nanokernel.vnodes().get(Nanokernel.ROOT);
-        return !root.state().equals(org.smpcluster.api.nanokernel.VnodeState.JOINED)
-                || !ProcessHandle.of(root.pid()).map(ProcessHandle::isAlive).orElse(false)
-                || root.heartbeatAgeNanos() > ROOT_SILENT_NANOS;
     }
 }
