@@ -41,12 +41,16 @@ import org.smpcluster.api.console.Consoles;
 import org.smpcluster.api.nanokernel.Nanokernel;
 import org.smpcluster.api.nanokernel.VnodeState;
 import org.smpcluster.api.vfs.Vfs;
+import org.smpcluster.api.vnet.Connection;
+import org.smpcluster.api.vnet.Vnet;
 
 /**
  * Fault injection on real vnode processes, each fault {@value #REPETITIONS} times: {@code kill -9}
  * and {@code SIGSTOP} of a vnode, an {@link OutOfMemoryError} in one, garbage in its DSP ring. The
  * root is this Pax Exam container; vnode 1 is the victim ({@code restart always}) and vnode 2 its
- * sibling. Throughout, the root pings vnode 2 (its traffic must run on: every ping answered) and,
+ * sibling. Throughout, the root pings vnode 2 and streams numbered transport messages to its echo
+ * service (its traffic must run on: every ping answered, every message echoed in order), the root
+ * appends numbered lines to a {@code vfs:} file (every one kept), and,
  * before each fault, vnode 1 appends lines to a {@code vfs:} file through its console: every line
  * whose write was acknowledged is in the file after the fault. Each repetition asserts its
  * detection and recovery times against the issue's bars; the class prints a table of them.
@@ -78,7 +82,13 @@ public class FaultIT {
     private final AtomicLong pingsSent = new AtomicLong();
     private final AtomicLong pingsAnswered = new AtomicLong();
     private final AtomicReference<Throwable> pingFailure = new AtomicReference<>();
+    private final AtomicLong echoed = new AtomicLong();
+    private final AtomicReference<Throwable> streamFailure = new AtomicReference<>();
     private volatile Thread pinger;
+    private volatile Thread streamer;
+    private volatile Thread writer;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicReference<Throwable> writeFailure = new AtomicReference<>();
     private volatile boolean stopPinging;
 
     @Inject
@@ -95,6 +105,9 @@ public class FaultIT {
 
     @Inject
     Vfs vfs;
+
+    @Inject
+    Vnet vnet;
 
     @Configuration
     public Option[] config() throws IOException {
@@ -122,9 +135,10 @@ public class FaultIT {
     @After
     public void stopCluster() throws InterruptedException {
         stopPinging = true;
-        Thread p = pinger;
-        if (p != null) {
-            p.join(10_000);
+        for (Thread t : new Thread[] {pinger, streamer, writer}) {
+            if (t != null) {
+                t.join(10_000);
+            }
         }
         for (int vnode : new int[] {VICTIM, SIBLING}) {
             try {
@@ -300,6 +314,8 @@ public class FaultIT {
                 pingFailure.set(t);
             }
         });
+        streamer = Thread.ofPlatform().daemon().name("faultit-streamer").start(this::stream);
+        writer = Thread.ofPlatform().daemon().name("faultit-writer").start(this::write);
     }
 
     /**
@@ -310,16 +326,89 @@ public class FaultIT {
         await("a standby JVM stands by", () -> kmb.readyStandbys() >= 1);
     }
 
-    /** Stops the pinging and checks every ping to vnode 2 was answered while vnode 1 failed. */
+    /**
+     * Transport load: 64-byte messages, each numbered, sent to vnode 2's echo service (the
+     * bench's far end, transport port 9) one after the other; each echo must come back, in order,
+     * within 5 s.
+     */
+    private void stream() {
+        try {
+            byte[] root = vnet.nics().getFirst().address().getAddress();
+            root[3] += SIBLING; // vnode v is host v + 1 of the subnet, the root host 1
+            java.net.Inet4Address sibling = (java.net.Inet4Address) java.net.InetAddress.getByAddress(root);
+            try (Connection c = vnet.transport().connect(sibling, 9, java.time.Duration.ofSeconds(10))) {
+                byte[] message = new byte[64];
+                byte[] back = new byte[64];
+                java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(message);
+                m.put(0, (byte) 'E');
+                for (long seq = 0; !stopPinging; seq++) {
+                    m.putLong(8, seq);
+                    c.send(message.clone());
+                    int n = c.receive(back, 0, back.length, java.time.Duration.ofSeconds(5));
+                    if (n != 64 || java.nio.ByteBuffer.wrap(back).getLong(8) != seq) {
+                        throw new AssertionError("echo " + seq + " from vnode " + SIBLING + ": " + n + " bytes"
+                                + (n == 64 ? ", number " + java.nio.ByteBuffer.wrap(back).getLong(8) : ""));
+                    }
+                    echoed.incrementAndGet();
+                }
+            }
+        } catch (Throwable t) {
+            streamFailure.set(t);
+        }
+    }
+
+    /**
+     * vfs load on the server: the root appends numbered lines to {@code /tmp/fault-root-load},
+     * one write each, while vnode 1 (a client of the same page cache) fails and comes back.
+     */
+    private void write() {
+        try {
+            Path file = vfs.path("/tmp/fault-root-load");
+            Files.deleteIfExists(file);
+            for (long n = 0; !stopPinging; n++) {
+                Files.writeString(file, n + "\n", java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+                written.incrementAndGet();
+                LockSupport.parkNanos(1_000_000); // a load, not a flood: about a thousand writes a second
+            }
+        } catch (Throwable t) {
+            writeFailure.set(t);
+        }
+    }
+
+    /**
+     * Stops the pinging and the stream, and checks every ping to vnode 2 was answered and every
+     * message echoed, in order, while vnode 1 failed.
+     */
     private void assertSiblingTrafficRanOn(String scenario) throws InterruptedException {
         stopPinging = true;
         pinger.join(10_000);
+        streamer.join(10_000);
+        writer.join(10_000);
         assertFalse("the pinger ended", pinger.isAlive());
+        assertFalse("the writer ended", writer.isAlive());
+        if (writeFailure.get() != null) {
+            throw new AssertionError("the root's vfs writes failed", writeFailure.get());
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(vfs.path("/tmp/fault-root-load"));
+        } catch (IOException e) {
+            throw new AssertionError("cannot read back the root's vfs writes", e);
+        }
+        assertEquals("every write the root made through vfs is there, in order",
+                java.util.stream.LongStream.range(0, written.get()).mapToObj(Long::toString).toList(), lines);
+        assertFalse("the streamer ended", streamer.isAlive());
         if (pingFailure.get() != null) {
             throw new AssertionError("pinging vnode " + SIBLING + " failed", pingFailure.get());
         }
+        if (streamFailure.get() != null) {
+            throw new AssertionError("the transport stream to vnode " + SIBLING + " failed", streamFailure.get());
+        }
         System.out.println(scenario + ": pings from the root to vnode " + SIBLING + " meanwhile: "
-                + pingsAnswered.get() + " of " + pingsSent.get() + " answered");
+                + pingsAnswered.get() + " of " + pingsSent.get() + " answered; " + echoed.get()
+                + " transport messages echoed, in order; " + written.get() + " vfs writes by the root kept");
+        assertTrue("the root streamed to vnode " + SIBLING, echoed.get() > 0);
         assertTrue("the root pinged vnode " + SIBLING, pingsSent.get() > 0);
         assertEquals("every ping to vnode " + SIBLING + " was answered while vnode " + VICTIM + " failed",
                 pingsSent.get(), pingsAnswered.get());
