@@ -201,11 +201,11 @@ public final class ProcessCommands {
         }
     }
 
-    @Descriptor("list this vnode's processes: PID, NAME, HOME, WHERE, STATE, CPU (s), MEM (bytes allocated)")
+    @Descriptor("list every process of the cluster: PID, NAME, HOME, WHERE, STATE, CPU (s), MEM (bytes allocated)")
     public String ps(@Descriptor("--help only") String... args) {
         if (args.length > 0) {
             if (args[0].equals("--help") || args[0].equals("-h")) {
-                return "usage: mosix:ps\n  lists this vnode's processes, running and recently ended";
+                return "usage: mosix:ps\n  lists every process of the cluster (each vnode's proc table), running and recently ended";
             }
             throw new IllegalArgumentException("mosix:ps takes no arguments, got " + Arrays.toString(args));
         }

@@ -43,10 +43,17 @@ public interface ProcessManager {
      */
     ProcessInfo spawn(ProcessSpec spec);
 
-    /** Every process in this vnode's table, running and ended, in PID order. */
+    /**
+     * Every process of the cluster, running and ended, in PID order: this vnode's, and each
+     * other vnode's as its process table (its local bridge {@code proc}) shows it now. A process
+     * running away from its home shows once, as the vnode where it runs sees it.
+     */
     List<ProcessInfo> processes();
 
-    /** One process, now; empty when the table does not have it. */
+    /**
+     * One process of the cluster, now, wherever it runs (looked up at its home, read off its
+     * PID, and where that says it runs); empty when no table has it.
+     */
     Optional<ProcessInfo> info(long pid);
 
     /**
