@@ -131,6 +131,53 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         }
     }
 
+    /**
+     * Starts a process here for a home elsewhere: its PID is the home's (its deputy's), and it
+     * ends up in this table like any of this vnode's.
+     *
+     * @throws IllegalArgumentException as {@link #spawn}, or when the PID is taken here
+     */
+    public ProcessInfo spawnFor(long pid, int home, ProcessSpec spec) {
+        if (closed) {
+            throw new IllegalStateException("the process table of vnode " + vnode + " is closed");
+        }
+        synchronized (this) {
+            if (live.containsKey(pid) || !reserved.add(pid)) {
+                throw new IllegalArgumentException("pid=" + pid + " already runs on vnode " + vnode);
+            }
+        }
+        try {
+            VProcess p = new VProcess(this, pid, home, spec);
+            live.put(pid, p);
+            p.start();
+            ProcessInfo i = p.info();
+            listener.changed(i);
+            return i;
+        } finally {
+            synchronized (this) {
+                reserved.remove(pid);
+            }
+        }
+    }
+
+    /**
+     * A PID of this vnode for a deputy (a process of this home that runs elsewhere); it stays
+     * taken until {@link #releasePid}.
+     */
+    public long reserveDeputyPid() {
+        return reservePid();
+    }
+
+    /** A deputy's PID is free again. */
+    public synchronized void releasePid(long pid) {
+        reserved.remove(pid);
+    }
+
+    /** Whether a live process of this table has {@code pid}. */
+    public boolean runs(long pid) {
+        return live.containsKey(pid);
+    }
+
     private synchronized long reservePid() {
         for (long tries = 0; tries < PID_RANGE; tries++) {
             long n = next;

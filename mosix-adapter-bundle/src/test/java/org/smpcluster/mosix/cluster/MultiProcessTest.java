@@ -1,0 +1,203 @@
+package org.smpcluster.mosix.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.smpcluster.api.nanokernel.Portals;
+import org.smpcluster.mosix.proc.TestSupport;
+import org.smpcluster.mosix.remote.Deputies;
+import org.smpcluster.nanokernel.Kernel;
+import org.smpcluster.nanokernel.mem.Physmem;
+
+/**
+ * A root in this JVM and vnodes 1 and 2 in their own JVMs on one physmem file: a program
+ * started from vnode 1 onto vnode 2 (its deputy at home on 1) prints lines that arrive at vnode
+ * 1 once and in order, shows in every vnode's {@code processes()} (home 1, where 2), and is
+ * killed and waited for from vnode 1. Every child is killed and the physmem file removed, pass
+ * or fail.
+ */
+class MultiProcessTest {
+
+    static final Path SHM = Path.of("/dev/shm");
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    String cluster;
+    Kernel root;
+    Path programs;
+    final List<Process> children = new ArrayList<>();
+
+    @BeforeEach
+    void boot(TestInfo test) throws IOException {
+        cluster = "mosix-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(test.getDisplayName().hashCode());
+        programs = TestSupport.programs();
+        root = Kernel.boot(Kernel.Config.root(SHM, cluster, 64L << 20));
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException, InterruptedException {
+        children.forEach(Process::destroyForcibly);
+        for (Process p : children) {
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        try {
+            root.close();
+        } finally {
+            Files.deleteIfExists(Physmem.pathOf(SHM, cluster));
+        }
+        assertFalse(Files.exists(Physmem.pathOf(SHM, cluster)));
+    }
+
+    Child start(int vnode) throws Exception {
+        List<String> command = List.of("taskset", "-c", Integer.toString(vnode % 2),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-Xmx128m", "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(), SHM.toString(),
+                cluster, Integer.toString(vnode));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        children.add(p);
+        Child c = new Child(p);
+        c.expect("ready");
+        return c;
+    }
+
+    @Test
+    void shouldForwardARemoteProcesssOutputHomeInOrderShowItEverywhereAndKillItFromHome() {
+        assertEquals(Portals.FIRST_DRIVER_VECTOR + 5, Deputies.VECTOR, "the vector the DS component registers (21)");
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            Child two = start(2);
+            int n = 500;
+            String pidLine = one.ask("spawn 2 " + programs + " Lines " + n);
+            assertTrue(pidLine.startsWith("pid "), pidLine);
+            long pid = Long.parseLong(pidLine.substring(4));
+            assertEquals(1, pid / 1_000_000, "its PID is its home's: " + pid);
+            for (int i = 0; i < n; i++) {
+                assertEquals("stdout " + pid + " line " + i, one.output(), "line " + i + " arrives once and in order");
+            }
+            assertEquals("stderr " + pid + " to stderr", one.output(), "its stderr comes home too");
+            assertEquals("stdout " + pid + " done", one.output());
+
+            String seen = pid + ":1:2:RUNNING";
+            assertTrue(one.ask("ps").contains(seen), "vnode 1 (home) sees it run on 2");
+            assertTrue(two.ask("ps").contains(seen), "vnode 2 (where it runs) sees it, home 1");
+            assertEquals("info " + seen, two.ask("info " + pid));
+
+            assertEquals("ok", one.ask("kill " + pid + " KILL"));
+            assertEquals("status 137 (killed by SIGKILL)", one.ask("wait " + pid), "its real status, at home");
+            String ended = pid + ":1:2:EXITED(137)";
+            eventually(() -> two.ask("info " + pid), "info " + ended);
+            eventually(() -> one.ask("info " + pid), "info " + ended);
+            assertTrue(two.ask("ps").contains(ended));
+        });
+    }
+
+    @Test
+    void shouldSayWhyARemoteSpawnFailsAndLetWhereItRunsKillIt() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            Child two = start(2);
+            String bad = one.ask("spawn 2 " + programs + " NoSuchProgram");
+            assertTrue(bad.startsWith("err IllegalArgumentException class=NoSuchProgram is not on classpath="), bad);
+            String down = one.ask("spawn 5 " + programs + " Lines 1");
+            assertEquals("err IllegalArgumentException vnode=5 is not up (up: [0, 1, 2])", down);
+
+            // vnode 2 starts one on vnode 1; vnode 1 (where it runs, not its home) kills it, and its home's wait sees that
+            String pidLine = two.ask("spawn 1 " + programs + " Lines 3");
+            long pid = Long.parseLong(pidLine.substring(4));
+            assertEquals(2, pid / 1_000_000);
+            for (int i = 0; i < 3; i++) {
+                assertEquals("stdout " + pid + " line " + i, two.output());
+            }
+            assertEquals("ok", one.ask("kill " + pid + " TERM"));
+            assertEquals("status 143 (killed by SIGTERM)", two.ask("wait " + pid));
+        });
+    }
+
+    private static void eventually(Supplier<String> ask, String expected) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        String last;
+        while (!(last = ask.get()).equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("still '" + last + "', not '" + expected + "', after " + DEADLINE);
+            }
+            LockSupport.parkNanos(20_000_000);
+        }
+    }
+
+    /** A child JVM: its answers, and the output of the processes it is home to. */
+    static final class Child {
+        final Process process;
+        private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+        private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
+        private final StringBuilder transcript = new StringBuilder();
+
+        Child(Process process) {
+            this.process = process;
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        synchronized (transcript) {
+                            transcript.append(line).append('\n');
+                        }
+                        (line.startsWith("stdout ") || line.startsWith("stderr ") ? output : answers).add(line);
+                    }
+                } catch (IOException e) {
+                    // gone; next() says what it printed
+                }
+            });
+        }
+
+        void expect(String prefix) throws InterruptedException {
+            String line = next(answers);
+            if (!line.startsWith(prefix)) {
+                throw new AssertionError("vnode process " + process.pid() + " said '" + line + "', not '" + prefix + "'");
+            }
+        }
+
+        String output() throws InterruptedException {
+            return next(output);
+        }
+
+        private String next(BlockingQueue<String> q) throws InterruptedException {
+            String line = q.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            if (line == null) {
+                synchronized (transcript) {
+                    throw new AssertionError("vnode process " + process.pid() + " said nothing in " + DEADLINE
+                            + "; alive=" + process.isAlive() + "; it said:\n" + transcript);
+                }
+            }
+            return line;
+        }
+
+        String ask(String command) {
+            try {
+                process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+                process.getOutputStream().flush();
+                return next(answers);
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError("asking vnode process " + process.pid() + " '" + command + "': " + e, e);
+            }
+        }
+    }
+}
