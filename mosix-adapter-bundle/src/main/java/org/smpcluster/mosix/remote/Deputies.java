@@ -99,6 +99,7 @@ public final class Deputies implements AutoCloseable {
             publisher.changed(info);
             if (exit.complete(s)) {
                 table.releasePid(pid);
+                ended(this);
             }
         }
     }
@@ -211,6 +212,24 @@ public final class Deputies implements AutoCloseable {
         return d.info;
     }
 
+    /** Ended deputies kept for wait and ps, as the table keeps its ended processes. */
+    static final int ENDED_KEPT = 256;
+    private final java.util.ArrayDeque<Long> ended = new java.util.ArrayDeque<>(); // guarded by itself
+
+    private void ended(Deputy d) {
+        List<Long> dropped = new ArrayList<>();
+        synchronized (ended) {
+            ended.add(d.pid);
+            while (ended.size() > ENDED_KEPT) {
+                dropped.add(ended.poll());
+            }
+        }
+        for (long pid : dropped) {
+            deputies.remove(pid);
+            publisher.dropped(pid);
+        }
+    }
+
     private void forget(Deputy d) {
         deputies.remove(d.pid);
         table.releasePid(d.pid);
@@ -303,8 +322,16 @@ public final class Deputies implements AutoCloseable {
     private void serve() {
         while (!closed) {
             int work = 0;
-            for (Channel c : channels.values()) {
-                work += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
+            for (Map.Entry<String, Channel> e : channels.entrySet()) {
+                Channel c = e.getValue();
+                try {
+                    work += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
+                } catch (RuntimeException broken) {
+                    // A corrupt ring (or a bug in a handler) ends that channel, not the vnode.
+                    LOG.log(System.Logger.Level.ERROR, "deputy channel " + e.getKey() + " dropped", broken);
+                    channels.remove(e.getKey());
+                    c.bridge.close();
+                }
             }
             if (work == 0) {
                 work += discover();
