@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -28,8 +29,12 @@ import org.smpcluster.mosix.cluster.MosixNode;
  * what still runs.
  */
 @Component(service = {ProcessManager.class, InterruptHandler.class}, configurationPolicy = ConfigurationPolicy.IGNORE,
-        // Deputies.VECTOR, Portals.FIRST_DRIVER_VECTOR + 5 (an annotation needs the literal)
-        property = InterruptHandler.VECTOR + ":Integer=21")
+        property = {
+            // Deputies.VECTOR, Portals.FIRST_DRIVER_VECTOR + 5 (an annotation needs the literal)
+            InterruptHandler.VECTOR + ":Integer=21",
+            // the commands that need the cluster view, not just a ProcessManager
+            "osgi.command.scope=mosix", "osgi.command.function=where", "osgi.command.function=proc",
+            "osgi.command.function=nodes"})
 public final class ProcessManagerComponent implements ProcessManager, InterruptHandler {
 
     private final MosixNode node;
@@ -43,6 +48,43 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
     @Deactivate
     void deactivate() {
         node.close();
+    }
+
+    @Descriptor("show where a process of the cluster runs, and its home")
+    public String where(@Descriptor("PID (or --help)") String pid) {
+        if (pid.equals("--help") || pid.equals("-h")) {
+            return "usage: mosix:where PID\n  the vnode the process runs on now, and its home (where its deputy is)";
+        }
+        long p = ProcessCommands.pid(pid);
+        ProcessInfo i = node.info(p).orElseThrow(() -> new IllegalArgumentException("pid=" + p
+                + " is not a process of the cluster (mosix:ps lists them)"));
+        return p + ": vnode " + i.currentVnode() + (i.currentVnode() == i.homeVnode() ? " (its home)"
+                : " (home: vnode " + i.homeVnode() + ")") + (i.exit().isPresent() ? ", ended " + i.exit().get() : "");
+    }
+
+    @Descriptor("show a file of the cluster-wide /proc: /proc/PID/{where,stat,status,cantmove}, /proc/hpc/nodes/N/{load,cpus,mem,status}")
+    public String proc(@Descriptor("PATH (or --help)") String path) {
+        if (path.equals("--help") || path.equals("-h")) {
+            return "usage: mosix:proc PATH\n  /proc/PID/{where,stat,status,cantmove}  /proc/hpc/nodes/N/{load,cpus,mem,status}";
+        }
+        return node.procFs().read(path).stripTrailing();
+    }
+
+    @Descriptor("show each vnode's load: runnable processes, CPUs, load (runnable per CPU x 1000, decayed), free heap")
+    public String nodes(@Descriptor("--help only") String... args) {
+        if (args.length > 0) {
+            if (args[0].equals("--help") || args[0].equals("-h")) {
+                return "usage: mosix:nodes\n  the load of every vnode that runs the MOSIX layer, from its proc table";
+            }
+            throw new IllegalArgumentException("mosix:nodes takes no arguments, got " + java.util.Arrays.toString(args));
+        }
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "%5s %8s %4s %8s %10s%n", "VNODE",
+                "RUNNABLE", "CPUS", "LOAD", "FREE"));
+        for (var l : node.cluster().loads()) {
+            b.append(String.format(java.util.Locale.ROOT, "%5d %8d %4d %8d %10s%n", l.vnode(), l.runnable(), l.cpus(),
+                    l.loadMillis(), ProcessCommands.bytes(l.freeBytes())));
+        }
+        return b.toString().stripTrailing();
     }
 
     @Override

@@ -88,6 +88,11 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
         return cluster;
     }
 
+    /** The cluster-wide /proc's contents. */
+    public ProcFs procFs() {
+        return new ProcFs(this, cluster::loads);
+    }
+
     @Override
     public ProcessInfo spawn(ProcessSpec spec) {
         return table.spawn(spec);

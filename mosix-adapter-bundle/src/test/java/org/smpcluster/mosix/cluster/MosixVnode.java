@@ -67,6 +67,7 @@ public final class MosixVnode {
                         spec.stdout().flush();
                         spec.stderr().flush();
                     }
+                    case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
                     case "ps" -> say("ps " + show(node.processes()));
                     case "info" -> say("info " + node.info(Long.parseLong(w[1])).map(MosixVnode::show).orElse("none"));
                     case "kill" -> {

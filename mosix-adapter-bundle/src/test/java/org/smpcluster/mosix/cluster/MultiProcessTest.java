@@ -91,16 +91,26 @@ class MultiProcessTest {
             assertTrue(pidLine.startsWith("pid "), pidLine);
             long pid = Long.parseLong(pidLine.substring(4));
             assertEquals(1, pid / 1_000_000, "its PID is its home's: " + pid);
-            for (int i = 0; i < n; i++) {
-                assertEquals("stdout " + pid + " line " + i, one.output(), "line " + i + " arrives once and in order");
+            // stdout and stderr are two streams (the harness may show them interleaved either way); each in order
+            List<String> out = new ArrayList<>();
+            List<String> err = new ArrayList<>();
+            for (int i = 0; i < n + 2; i++) {
+                String line = one.output();
+                (line.startsWith("stderr ") ? err : out).add(line);
             }
-            assertEquals("stderr " + pid + " to stderr", one.output(), "its stderr comes home too");
-            assertEquals("stdout " + pid + " done", one.output());
+            for (int i = 0; i < n; i++) {
+                assertEquals("stdout " + pid + " line " + i, out.get(i), "line " + i + " arrives once and in order");
+            }
+            assertEquals("stdout " + pid + " done", out.get(n));
+            assertEquals(List.of("stderr " + pid + " to stderr"), err, "its stderr comes home too");
 
             String seen = pid + ":1:2:RUNNING";
             assertTrue(one.ask("ps").contains(seen), "vnode 1 (home) sees it run on 2");
             assertTrue(two.ask("ps").contains(seen), "vnode 2 (where it runs) sees it, home 1");
             assertEquals("info " + seen, two.ask("info " + pid));
+            assertEquals("proc 2", one.ask("proc /proc/" + pid + "/where"), "/proc/PID/where at home says where it runs");
+            assertEquals("proc 2", two.ask("proc /proc/" + pid + "/where"));
+            assertEquals("proc up", one.ask("proc /proc/hpc/nodes/2/status"));
 
             assertEquals("ok", one.ask("kill " + pid + " KILL"));
             assertEquals("status 137 (killed by SIGKILL)", one.ask("wait " + pid), "its real status, at home");
