@@ -319,7 +319,11 @@ public final class Deputies implements AutoCloseable {
         return found;
     }
 
+    static final int SPINS = 2_000;
+    static final int YIELDS = 50;
+
     private void serve() {
+        long idle = 0;
         while (!closed) {
             int work = 0;
             for (Map.Entry<String, Channel> e : channels.entrySet()) {
@@ -333,16 +337,27 @@ public final class Deputies implements AutoCloseable {
                     c.bridge.close();
                 }
             }
-            if (work == 0) {
-                work += discover();
+            if (work == 0 && (idle == 0 || idle >= SPINS + YIELDS)) {
+                work += discover(); // a directory scan: not on every spin
             }
             long now = System.nanoTime();
             if (now - nextTick >= 0) {
                 nextTick = now + TICK_NANOS;
                 tick();
             }
-            if (work == 0 && !closed) {
-                LockSupport.parkNanos(this, TICK_NANOS); // unparked by the vector
+            // Idle strategy, as the house's duty-cycle agents have it: spin a little after work
+            // (a stream of writes comes in bursts), then yield, then park until the vector.
+            if (work > 0) {
+                idle = 0;
+            } else if (!closed) {
+                idle++;
+                if (idle < SPINS) {
+                    Thread.onSpinWait();
+                } else if (idle < SPINS + YIELDS) {
+                    Thread.yield();
+                } else {
+                    LockSupport.parkNanos(this, TICK_NANOS); // unparked by the vector
+                }
             }
         }
     }

@@ -67,6 +67,7 @@ public final class MosixVnode {
                         spec.stdout().flush();
                         spec.stderr().flush();
                     }
+                    case "lat" -> say("lat " + latencies());
                     case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
                     case "ps" -> say("ps " + show(node.processes()));
                     case "info" -> say("info " + node.info(Long.parseLong(w[1])).map(MosixVnode::show).orElse("none"));
@@ -108,7 +109,12 @@ public final class MosixVnode {
             @Override
             public synchronized void write(int b) {
                 if (b == '\n') {
-                    early.add(line.toString(StandardCharsets.UTF_8));
+                    String l = line.toString(StandardCharsets.UTF_8);
+                    if (l.startsWith("t ")) {
+                        // a stamped line (the Stamps program): how long from its write to here, its home
+                        stamp(System.nanoTime() - Long.parseLong(l.split(" ")[1]));
+                    }
+                    early.add(l);
                     line.reset();
                     flush();
                 } else {
@@ -128,6 +134,28 @@ public final class MosixVnode {
                 }
             }
         };
+    }
+
+    private static final java.util.List<Long> LATENCIES = new java.util.ArrayList<>();
+
+    static void stamp(long nanos) {
+        synchronized (LATENCIES) {
+            LATENCIES.add(nanos);
+        }
+    }
+
+    /** {@code MEDIAN P99 COUNT} in nanoseconds of the stamped lines since the last call, the first 100 left out (warm-up). */
+    static String latencies() {
+        synchronized (LATENCIES) {
+            java.util.List<Long> l = new java.util.ArrayList<>(LATENCIES.subList(Math.min(100, LATENCIES.size()),
+                    LATENCIES.size()));
+            LATENCIES.clear();
+            if (l.isEmpty()) {
+                return "0 0 0";
+            }
+            java.util.Collections.sort(l);
+            return l.get(l.size() / 2) + " " + l.get(Math.min(l.size() - 1, (int) (l.size() * 0.99))) + " " + l.size();
+        }
     }
 
     static synchronized void say(String s) {

@@ -143,6 +143,39 @@ class MultiProcessTest {
         });
     }
 
+    /**
+     * Issue 12's deputy figure: a 64-byte line written by a process on vnode 2, from its write
+     * to its arrival at its home's stdout on vnode 1, beside the same write by a process at home
+     * (both clocks are the host's CLOCK_MONOTONIC). Printed as the benches print figures.
+     */
+    @Test
+    void shouldBringA64ByteWriteHomeAndSayHowLongItTook() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            start(2);
+            int n = 3000;
+            long[] deputy = stamped(one, "spawn 2 " + programs + " Stamps " + n, n);
+            long[] home = stamped(one, "spawn 1 " + programs + " Stamps " + n, n);
+            System.out.printf("mosix deputy-write-median %.1f us%nmosix deputy-write-p99 %.1f us%n"
+                    + "mosix home-write-median %.1f us%nmosix home-write-p99 %.1f us%n", deputy[0] / 1e3, deputy[1] / 1e3,
+                    home[0] / 1e3, home[1] / 1e3);
+            assertTrue(deputy[0] < 20_000_000, "a line comes home in well under 20 ms (median " + deputy[0] + " ns)");
+        });
+    }
+
+    private static long[] stamped(Child c, String spawn, int n) throws InterruptedException {
+        String pidLine = c.ask(spawn);
+        assertTrue(pidLine.startsWith("pid "), pidLine);
+        long pid = Long.parseLong(pidLine.substring(4));
+        for (int i = 0; i < n; i++) {
+            assertTrue(c.output().startsWith("stdout " + pid + " t "));
+        }
+        assertEquals("stdout " + pid + " done", c.output());
+        String[] lat = c.ask("lat").split(" ");
+        assertEquals(n - 100, Integer.parseInt(lat[3]), "every stamped line after the warm-up was timed");
+        return new long[] {Long.parseLong(lat[1]), Long.parseLong(lat[2])};
+    }
+
     private static void eventually(Supplier<String> ask, String expected) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         String last;
