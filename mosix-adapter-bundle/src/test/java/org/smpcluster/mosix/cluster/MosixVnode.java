@@ -110,12 +110,14 @@ public final class MosixVnode {
             public synchronized void write(int b) {
                 if (b == '\n') {
                     String l = line.toString(StandardCharsets.UTF_8);
+                    line.reset();
                     if (l.startsWith("t ")) {
-                        // a stamped line (the Stamps program): how long from its write to here, its home
+                        // a stamped line (the Stamps program): how long from its write to here, its
+                        // home; counted, not said, so that the harness's own output does not queue them
                         stamp(System.nanoTime() - Long.parseLong(l.split(" ")[1]));
+                        return;
                     }
                     early.add(l);
-                    line.reset();
                     flush();
                 } else {
                     line.write(b);
