@@ -40,11 +40,11 @@ public final class MosixComponent implements KernelComponent {
 
     @Override
     public String summary() {
-        return "processes on every vnode (MOSIX-style: home-node deputies and migration to come)";
+        return "one process space over every vnode (MOSIX-style: remote spawn with home-node deputies; migration to come)";
     }
 
     @Override
-    @Descriptor("show the state of the MOSIX adapter in this vnode: how many processes run, stopped, ended")
+    @Descriptor("show the state of the MOSIX layer: how many processes of the cluster run, are stopped, ended")
     public Map<String, String> status() {
         Map<String, String> out = new LinkedHashMap<>();
         ProcessManager pm = processes;

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.smpcluster.api.process.ExitStatus;
+import org.smpcluster.api.process.Placement;
 import org.smpcluster.api.process.ProcessInfo;
 import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
@@ -38,17 +39,22 @@ import org.smpcluster.api.process.Signal;
 public final class ProcessCommands {
 
     static final String RUN_USAGE = """
-            usage: mosix:run [-d] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
-              runs a Java program as a process of this vnode (its own class loader, thread group,
-              stdio and exit status); in the foreground its stdio is this terminal's, ^C sends it
-              SIGINT (a second ^C SIGKILL), and the command ends with it
+            usage: mosix:run [-d] [-n VNODE | -h | -b] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
+              runs a Java program as a process with this vnode as its home (its own class loader,
+              thread group, stdio and exit status); in the foreground its stdio is this terminal's,
+              ^C sends it SIGINT (a second ^C SIGKILL), and the command ends with it. Run elsewhere,
+              its deputy here forwards its stdio, signals and exit status
+              -n, --node VNODE      run it on vnode VNODE
+              -h, --home            run it here (the default)
+              -b, --best            run it on the vnode with the lowest load now
               -cp, --class-path CP  jars and directories, separated by '%s'
               -jar JAR              run the jar's Main-Class
               -d, --detach          run in the background: print its PID and return
               --name NAME           the name mosix:ps shows (default: the main class's)""".formatted(File.pathSeparator);
     static final String KILL_USAGE = """
             usage: mosix:kill [-SIGNAL] PID...
-              sends a signal (default TERM): -9 -KILL -STOP -CONT -INT -TERM -HUP -USR1 -USR2""";
+              sends a signal (default TERM) to the process wherever it runs in the cluster:
+              -9 -KILL -STOP -CONT -INT -TERM -HUP -USR1 -USR2""";
 
     private final ProcessManager processes;
 
@@ -57,9 +63,9 @@ public final class ProcessCommands {
         this.processes = processes;
     }
 
-    @Descriptor("run a Java program as a process of this vnode (--help for the options)")
+    @Descriptor("run a Java program as a process, here or on another vnode (--help for the options)")
     public Object run(CommandSession session,
-            @Descriptor("[-d] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]") String... args)
+            @Descriptor("[-d] [-n VNODE | -h | -b] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]") String... args)
             throws InterruptedException {
         Run r = Run.parse(List.of(args), session == null ? Path.of("").toAbsolutePath() : session.currentDir());
         if (r == null) {
@@ -72,7 +78,7 @@ public final class ProcessCommands {
         if (!r.detach()) {
             spec = spec.withStdin(currentIn(System.in, session == null ? InputStream.nullInputStream() : session.getKeyboard()));
         }
-        ProcessInfo p = processes.spawn(spec);
+        ProcessInfo p = processes.spawn(spec, r.where());
         if (r.detach()) {
             return "[" + p.pid() + "] " + p.name();
         }
@@ -138,11 +144,12 @@ public final class ProcessCommands {
         }
     }
 
-    record Run(ProcessSpec spec, boolean detach) {
+    record Run(ProcessSpec spec, boolean detach, Placement where) {
 
         /** Null for --help. */
         static Run parse(List<String> args, Path cwd) {
             boolean detach = false;
+            Placement where = Placement.HOME;
             String name = null;
             List<Path> cp = null;
             boolean jar = false;
@@ -151,18 +158,21 @@ public final class ProcessCommands {
             while (!jar && k < args.size() && args.get(k).startsWith("-")) {
                 String a = args.get(k++);
                 switch (a) {
-                    case "-h", "--help" -> {
+                    case "--help" -> {
                         return null;
                     }
                     case "-d", "--detach" -> detach = true;
+                    case "-n", "--node" -> where = Placement.on(vnode(value(args, k++, a)));
+                    case "-h", "--home" -> where = Placement.HOME;
+                    case "-b", "--best" -> where = Placement.BEST;
                     case "--name" -> name = value(args, k++, a);
                     case "-cp", "-classpath", "--class-path" -> cp = classPath(value(args, k++, a), cwd);
                     case "-jar" -> {
                         cp = List.of(cwd.resolve(value(args, k++, a)));
                         jar = true;
                     }
-                    default -> throw new IllegalArgumentException("option=" + a + " is not one of -d --detach --name"
-                            + " -cp --class-path -jar --help (mosix:run --help)");
+                    default -> throw new IllegalArgumentException("option=" + a + " is not one of -d --detach -n --node"
+                            + " -h --home -b --best --name -cp --class-path -jar --help (mosix:run --help)");
                 }
             }
             if (cp == null) {
@@ -177,7 +187,19 @@ public final class ProcessCommands {
             }
             ProcessSpec spec = new ProcessSpec(cp, main, args.subList(k, args.size()), cwd, null, null, null, null,
                     name, 0);
-            return new Run(spec, detach);
+            return new Run(spec, detach, where);
+        }
+
+        private static int vnode(String s) {
+            try {
+                int v = Integer.parseInt(s.strip());
+                if (v >= 0) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException("vnode=" + s + " is not a vnode id (0, 1, ...; nk:vnodes lists them)");
         }
 
         private static String value(List<String> args, int k, String option) {
@@ -201,11 +223,11 @@ public final class ProcessCommands {
         }
     }
 
-    @Descriptor("list this vnode's processes: PID, NAME, HOME, WHERE, STATE, CPU (s), MEM (bytes allocated)")
+    @Descriptor("list every process of the cluster: PID, NAME, HOME, WHERE, STATE, CPU (s), MEM (bytes allocated)")
     public String ps(@Descriptor("--help only") String... args) {
         if (args.length > 0) {
             if (args[0].equals("--help") || args[0].equals("-h")) {
-                return "usage: mosix:ps\n  lists this vnode's processes, running and recently ended";
+                return "usage: mosix:ps\n  lists every process of the cluster (each vnode's proc table), running and recently ended";
             }
             throw new IllegalArgumentException("mosix:ps takes no arguments, got " + Arrays.toString(args));
         }
@@ -240,7 +262,7 @@ public final class ProcessCommands {
         return String.format(Locale.ROOT, v < 10 ? "%.1f%c" : "%.0f%c", v, units.charAt(u));
     }
 
-    @Descriptor("send a signal to processes of this vnode (default TERM; --help for the signals)")
+    @Descriptor("send a signal to processes, wherever in the cluster they run (default TERM; --help for the signals)")
     public String kill(@Descriptor("[-SIGNAL] PID...: -9 -KILL -STOP -CONT -INT -TERM -HUP -USR1 -USR2") String... args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             return KILL_USAGE;

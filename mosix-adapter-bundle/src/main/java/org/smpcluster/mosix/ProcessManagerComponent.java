@@ -4,60 +4,122 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.smpcluster.api.nanokernel.BridgeManager;
+import org.smpcluster.api.nanokernel.InterruptHandler;
 import org.smpcluster.api.nanokernel.Nanokernel;
+import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.api.process.ExitStatus;
+import org.smpcluster.api.process.Placement;
 import org.smpcluster.api.process.ProcessInfo;
 import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
 import org.smpcluster.api.process.Signal;
-import org.smpcluster.mosix.proc.ProcessTable;
+import org.smpcluster.mosix.cluster.MosixNode;
 
 /**
- * This vnode's {@link ProcessManager}: the {@link ProcessTable}, with PIDs of this vnode and its
- * sampler as one of the vnode's kernel threads. Deactivation kills what still runs.
+ * This vnode's {@link ProcessManager}: its {@link MosixNode} (the process table published in
+ * the local bridge {@code proc}, deputies for processes run elsewhere, the cluster-wide view),
+ * and the interrupt handler of the deputy channels' vector (whiteboard). Deactivation kills
+ * what still runs.
  */
-@Component(service = ProcessManager.class, configurationPolicy = ConfigurationPolicy.IGNORE)
-public final class ProcessManagerComponent implements ProcessManager {
+@Component(service = {ProcessManager.class, InterruptHandler.class}, configurationPolicy = ConfigurationPolicy.IGNORE,
+        property = {
+            // Deputies.VECTOR, Portals.FIRST_DRIVER_VECTOR + 5 (an annotation needs the literal)
+            InterruptHandler.VECTOR + ":Integer=21",
+            // the commands that need the cluster view, not just a ProcessManager
+            "osgi.command.scope=mosix", "osgi.command.function=where", "osgi.command.function=proc",
+            "osgi.command.function=nodes"})
+public final class ProcessManagerComponent implements ProcessManager, InterruptHandler {
 
-    private final ProcessTable table;
+    private final MosixNode node;
 
     @Activate
-    public ProcessManagerComponent(@Reference Nanokernel nanokernel) {
-        this.table = new ProcessTable(nanokernel.vnodeId(), nanokernel::kernelThread);
+    public ProcessManagerComponent(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
+            @Reference Portals portals) {
+        this.node = new MosixNode(nanokernel, bridges, portals);
     }
 
     @Deactivate
     void deactivate() {
-        table.close();
+        node.close();
+    }
+
+    @Descriptor("show where a process of the cluster runs, and its home")
+    public String where(@Descriptor("PID (or --help)") String pid) {
+        if (pid.equals("--help") || pid.equals("-h")) {
+            return "usage: mosix:where PID\n  the vnode the process runs on now, and its home (where its deputy is)";
+        }
+        long p = ProcessCommands.pid(pid);
+        ProcessInfo i = node.info(p).orElseThrow(() -> new IllegalArgumentException("pid=" + p
+                + " is not a process of the cluster (mosix:ps lists them)"));
+        return p + ": vnode " + i.currentVnode() + (i.currentVnode() == i.homeVnode() ? " (its home)"
+                : " (home: vnode " + i.homeVnode() + ")") + (i.exit().isPresent() ? ", ended " + i.exit().get() : "");
+    }
+
+    @Descriptor("show a file of the cluster-wide /proc: /proc/PID/{where,stat,status,cantmove}, /proc/hpc/nodes/N/{load,cpus,mem,status}")
+    public String proc(@Descriptor("PATH (or --help)") String path) {
+        if (path.equals("--help") || path.equals("-h")) {
+            return "usage: mosix:proc PATH\n  /proc/PID/{where,stat,status,cantmove}  /proc/hpc/nodes/N/{load,cpus,mem,status}";
+        }
+        return node.procFs().read(path).stripTrailing();
+    }
+
+    @Descriptor("show each vnode's load: runnable processes, CPUs, load (runnable per CPU x 1000, decayed), free heap")
+    public String nodes(@Descriptor("--help only") String... args) {
+        if (args.length > 0) {
+            if (args[0].equals("--help") || args[0].equals("-h")) {
+                return "usage: mosix:nodes\n  the load of every vnode that runs the MOSIX layer, from its proc table";
+            }
+            throw new IllegalArgumentException("mosix:nodes takes no arguments, got " + java.util.Arrays.toString(args));
+        }
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "%5s %8s %4s %8s %10s%n", "VNODE",
+                "RUNNABLE", "CPUS", "LOAD", "FREE"));
+        for (var l : node.cluster().loads()) {
+            b.append(String.format(java.util.Locale.ROOT, "%5d %8d %4d %8d %10s%n", l.vnode(), l.runnable(), l.cpus(),
+                    l.loadMillis(), ProcessCommands.bytes(l.freeBytes())));
+        }
+        return b.toString().stripTrailing();
+    }
+
+    @Override
+    public boolean handle(int vector, long hits) {
+        node.interrupt();
+        return true;
     }
 
     @Override
     public ProcessInfo spawn(ProcessSpec spec) {
-        return table.spawn(spec);
+        return node.spawn(spec);
+    }
+
+    @Override
+    public ProcessInfo spawn(ProcessSpec spec, Placement where) {
+        return node.spawn(spec, where);
     }
 
     @Override
     public List<ProcessInfo> processes() {
-        return table.processes();
+        return node.processes();
     }
 
     @Override
     public Optional<ProcessInfo> info(long pid) {
-        return table.info(pid);
+        return node.info(pid);
     }
 
     @Override
     public void signal(long pid, Signal signal) {
-        table.signal(pid, signal);
+        node.signal(pid, signal);
     }
 
     @Override
     public CompletableFuture<ExitStatus> onExit(long pid) {
-        return table.onExit(pid);
+        return node.onExit(pid);
     }
 }

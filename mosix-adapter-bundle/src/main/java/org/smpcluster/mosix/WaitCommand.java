@@ -36,7 +36,7 @@ public final class WaitCommand implements Function {
         return wait(String.valueOf(arguments.get(0)));
     }
 
-    @Descriptor("wait for a process of this vnode to end, and show its exit status")
+    @Descriptor("wait for a process of the cluster to end, and show its exit status (its real one at its home)")
     public String wait(@Descriptor("PID (or --help)") String pid) throws InterruptedException {
         if (pid.equals("--help") || pid.equals("-h")) {
             return "usage: mosix:wait PID\n  waits for the process to end; shows its status (0..255) and why";

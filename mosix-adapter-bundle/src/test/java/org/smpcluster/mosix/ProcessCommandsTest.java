@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -151,6 +152,24 @@ class ProcessCommandsTest {
     void shouldPassTheProgramsOwnOptionsThrough() throws Exception {
         session.execute("mosix:run -cp " + programs + " Echo -cp -d --name x");
         assertTrue(screen().contains("args=[-cp, -d, --name, x]"), screen());
+    }
+
+    @Test
+    void shouldParseWhereToRunAndSayWhatIsWrongWithIt() {
+        Path cwd = Path.of("/w");
+        assertEquals(org.smpcluster.api.process.Placement.on(2),
+                ProcessCommands.Run.parse(List.of("-n", "2", "-cp", "p", "Main", "-n", "3"), cwd).where());
+        assertEquals(List.of("-n", "3"), ProcessCommands.Run.parse(List.of("-n", "2", "-cp", "p", "Main", "-n", "3"), cwd)
+                .spec().args(), "the program's own -n is its own");
+        assertEquals(org.smpcluster.api.process.Placement.HOME, ProcessCommands.Run.parse(List.of("-cp", "p", "M"), cwd).where());
+        assertEquals(org.smpcluster.api.process.Placement.HOME,
+                ProcessCommands.Run.parse(List.of("-h", "-cp", "p", "M"), cwd).where());
+        assertEquals(org.smpcluster.api.process.Placement.BEST,
+                ProcessCommands.Run.parse(List.of("--best", "-cp", "p", "M"), cwd).where());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProcessCommands.Run.parse(List.of("-n", "x", "-cp", "p", "M"), cwd));
+        assertEquals("vnode=x is not a vnode id (0, 1, ...; nk:vnodes lists them)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ProcessCommands.Run.parse(List.of("-n"), cwd));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.smpcluster.api.nanokernel;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -28,6 +29,25 @@ public interface BridgeManager {
      * @throws BridgeAccessException when this vnode is neither {@code vnode} nor the root
      */
     Bridge open(int vnode, String name, long size);
+
+    /**
+     * Attaches, read-only, to the existing bridge {@code name} local to {@code vnode}, from any
+     * vnode: how one vnode reads what another publishes in its own local bridges (the process
+     * table {@code proc} of each vnode, for the cluster-wide view). It never creates: empty when
+     * {@code vnode} has no such bridge now. A peek does not keep the bridge alive: when its vnode
+     * dies or closes it, the bridge is freed, and {@link Bridge#segment()} of the peek then throws
+     * {@link IllegalStateException}; what the segment showed until then may be half-reused
+     * memory, so a reader checks the contents' own version and identity fields. The segment is read-only:
+     * a write through it throws {@code IllegalArgumentException}.
+     *
+     * @throws IllegalArgumentException for a vnode outside {@code 0..MAX_VNODES-1}
+     * @throws UnsupportedOperationException from a manager that cannot peek (the default, for
+     *         test doubles written before this method)
+     */
+    default Optional<Bridge> peek(int vnode, String name) {
+        throw new UnsupportedOperationException("this bridge manager (" + getClass().getName() + ") cannot peek at"
+                + " vnode=" + vnode + " bridge=" + name);
+    }
 
     /**
      * Opens the global transient bridge {@code name}: like {@link #open(String, long)}, but the

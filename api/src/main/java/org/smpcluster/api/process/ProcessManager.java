@@ -43,14 +43,39 @@ public interface ProcessManager {
      */
     ProcessInfo spawn(ProcessSpec spec);
 
-    /** Every process in this vnode's table, running and ended, in PID order. */
+    /**
+     * Starts a process on the vnode {@code where} says, with this vnode as its home: the
+     * process's stdio, its {@code wait} and its signals go through its deputy here, so the
+     * caller sees it as if it ran here ({@link ProcessInfo#currentVnode()} says where it does).
+     * The default runs only {@link Placement#HOME}; a manager that has a cluster places anywhere.
+     *
+     * @throws IllegalArgumentException as {@link #spawn(ProcessSpec)}, as the target vnode said
+     *                                  it, or naming a vnode that is not up
+     */
+    default ProcessInfo spawn(ProcessSpec spec, Placement where) {
+        if (where.vnode() != Placement.HOME_VNODE) {
+            throw new IllegalArgumentException("placement=" + where + ": this process manager runs processes at home"
+                    + " only");
+        }
+        return spawn(spec);
+    }
+
+    /**
+     * Every process of the cluster, running and ended, in PID order: this vnode's, and each
+     * other vnode's as its process table (its local bridge {@code proc}) shows it now. A process
+     * running away from its home shows once, as the vnode where it runs sees it.
+     */
     List<ProcessInfo> processes();
 
-    /** One process, now; empty when the table does not have it. */
+    /**
+     * One process of the cluster, now, wherever it runs (looked up at its home, read off its
+     * PID, and where that says it runs); empty when no table has it.
+     */
     Optional<ProcessInfo> info(long pid);
 
     /**
-     * Sends a signal. Signalling an ended process does nothing.
+     * Sends a signal, to wherever the process runs in the cluster. Signalling an ended process
+     * does nothing.
      *
      * @throws IllegalArgumentException naming the PID when the table does not have it
      */
@@ -58,7 +83,8 @@ public interface ProcessManager {
 
     /**
      * Completes with the process's status once it has ended: its threads gone, its class loader
-     * released.
+     * released. At its home (or where it runs) as soon as it ends; on other vnodes once their
+     * view of the cluster's tables shows its end.
      *
      * @throws IllegalArgumentException naming the PID when the table does not have it
      */

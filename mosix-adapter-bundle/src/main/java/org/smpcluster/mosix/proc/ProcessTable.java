@@ -36,7 +36,33 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
     private record Ended(ProcessInfo info, CompletableFuture<ExitStatus> exit) {
     }
 
+    /**
+     * Told of every change of the table, as it happens (spawn, state change, end, a drop of an
+     * ended process) and at each sample: how the vnode's {@code proc} bridge is kept current.
+     * Called on the thread that made the change; must not block for long.
+     */
+    public interface Listener {
+        void changed(ProcessInfo p);
+
+        void dropped(long pid);
+
+        /** After each sample: how many processes are runnable now. */
+        default void sampled(int runnable) {
+        }
+    }
+
+    private static final Listener NOBODY = new Listener() {
+        @Override
+        public void changed(ProcessInfo p) {
+        }
+
+        @Override
+        public void dropped(long pid) {
+        }
+    };
+
     private final int vnode;
+    private final Listener listener;
     /** Every process's thread group is made under this one, whoever spawns it (a shell's pipe thread, say). */
     private final ThreadGroup processGroups = new ThreadGroup("mosix processes");
     private final Map<Long, VProcess> live = new ConcurrentHashMap<>();
@@ -51,7 +77,13 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
      * @param threads makes the sampler's thread (the vnode's kernel threads, in the bundle)
      */
     public ProcessTable(int vnode, BiFunction<String, Runnable, Thread> threads) {
+        this(vnode, threads, NOBODY);
+    }
+
+    /** @param listener told of each change (the {@code proc} bridge's publisher) */
+    public ProcessTable(int vnode, BiFunction<String, Runnable, Thread> threads, Listener listener) {
         this.vnode = vnode;
+        this.listener = listener;
         this.sampler = threads.apply("mosix sampler", this::sampleLoop);
         sampler.start();
     }
@@ -66,9 +98,15 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
 
     private void sampleLoop() {
         while (!closed) {
+            int runnable = 0;
             for (VProcess p : live.values()) {
-                p.sample();
+                ProcessInfo i = p.info(); // samples
+                listener.changed(i);
+                if (i.state() == org.smpcluster.api.process.ProcessState.RUNNING) {
+                    runnable++;
+                }
             }
+            listener.sampled(runnable);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS));
         }
     }
@@ -83,12 +121,61 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
             VProcess p = new VProcess(this, pid, spec);
             live.put(pid, p);
             p.start();
-            return p.info();
+            ProcessInfo i = p.info();
+            listener.changed(i);
+            return i;
         } finally {
             synchronized (this) {
                 reserved.remove(pid);
             }
         }
+    }
+
+    /**
+     * Starts a process here for a home elsewhere: its PID is the home's (its deputy's), and it
+     * ends up in this table like any of this vnode's.
+     *
+     * @throws IllegalArgumentException as {@link #spawn}, or when the PID is taken here
+     */
+    public ProcessInfo spawnFor(long pid, int home, ProcessSpec spec) {
+        if (closed) {
+            throw new IllegalStateException("the process table of vnode " + vnode + " is closed");
+        }
+        synchronized (this) {
+            if (live.containsKey(pid) || !reserved.add(pid)) {
+                throw new IllegalArgumentException("pid=" + pid + " already runs on vnode " + vnode);
+            }
+        }
+        try {
+            VProcess p = new VProcess(this, pid, home, spec);
+            live.put(pid, p);
+            p.start();
+            ProcessInfo i = p.info();
+            listener.changed(i);
+            return i;
+        } finally {
+            synchronized (this) {
+                reserved.remove(pid);
+            }
+        }
+    }
+
+    /**
+     * A PID of this vnode for a deputy (a process of this home that runs elsewhere); it stays
+     * taken until {@link #releasePid}.
+     */
+    public long reserveDeputyPid() {
+        return reservePid();
+    }
+
+    /** A deputy's PID is free again. */
+    public synchronized void releasePid(long pid) {
+        reserved.remove(pid);
+    }
+
+    /** Whether a live process of this table has {@code pid}. */
+    public boolean runs(long pid) {
+        return live.containsKey(pid);
     }
 
     private synchronized long reservePid() {
@@ -108,13 +195,18 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
     }
 
     void ended(VProcess p, ProcessInfo last) {
+        List<Long> dropped = new ArrayList<>();
         synchronized (ended) {
             ended.put(last.pid(), new Ended(last, p.onExit()));
             while (ended.size() > ENDED_KEPT) {
-                ended.remove(ended.keySet().iterator().next());
+                Long oldest = ended.keySet().iterator().next();
+                ended.remove(oldest);
+                dropped.add(oldest);
             }
         }
         live.remove(last.pid());
+        listener.changed(last);
+        dropped.forEach(listener::dropped);
     }
 
     @Override
@@ -155,6 +247,7 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         VProcess p = live.get(pid);
         if (p != null) {
             p.signal(signal);
+            listener.changed(p.info());
             return;
         }
         synchronized (ended) {

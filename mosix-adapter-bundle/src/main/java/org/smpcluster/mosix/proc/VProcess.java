@@ -61,6 +61,8 @@ final class VProcess implements ProcessControl {
 
     private final ProcessTable table;
     private final long pid;
+    /** Its home: this vnode, or the vnode whose deputy serves it when it was started here from there. */
+    private final int home;
     private final long parent;
     private final String name;
     private final long startedMillis;
@@ -100,8 +102,13 @@ final class VProcess implements ProcessControl {
      * @throws IllegalArgumentException naming what is wrong; nothing is left open then
      */
     VProcess(ProcessTable table, long pid, ProcessSpec spec) {
+        this(table, pid, table.vnode(), spec);
+    }
+
+    VProcess(ProcessTable table, long pid, int home, ProcessSpec spec) {
         this.table = table;
         this.pid = pid;
+        this.home = home;
         this.parent = spec.parent();
         this.startedMillis = System.currentTimeMillis();
         if (spec.workingDirectory() != null && !Files.isDirectory(spec.workingDirectory())) {
@@ -253,7 +260,7 @@ final class VProcess implements ProcessControl {
             x = s == ProcessState.EXITED ? status : null;
             cantMove = migratable != null ? "" : "not migratable";
         }
-        return new ProcessInfo(pid, parent, name, table.vnode(), table.vnode(), s, usage.cpuNanos(),
+        return new ProcessInfo(pid, parent, name, home, table.vnode(), s, usage.cpuNanos(),
                 usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove);
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,6 +117,91 @@ public final class Bridges implements BridgeManager {
             throw new IllegalArgumentException("a transient bridge needs a relocation listener");
         }
         return openBridge(Bridge.GLOBAL, name, size, listener);
+    }
+
+    /**
+     * Read straight from the bridge directory, on the root and on a joiner alike: every vnode
+     * maps the directory and the whole of physical memory, and a peek registers no user (it must
+     * not keep a dead vnode's bridge from being reclaimed), so there is nothing to ask the root.
+     */
+    @Override
+    public Optional<Bridge> peek(int owner, String name) {
+        if (owner < 0 || owner >= Nanokernel.MAX_VNODES) {
+            throw new IllegalArgumentException("vnode=" + owner + " is outside 0.." + (Nanokernel.MAX_VNODES - 1));
+        }
+        try {
+            BridgeTable.checkName(name);
+        } catch (DspException e) {
+            throw translate(e);
+        }
+        for (Entry e : table != null ? table.entries() : BridgeTable.active(physmem)) {
+            if (e.owner() == owner && e.name().equals(name)) {
+                return Optional.of(new Peek(e));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A read-only look at a local bridge of some vnode, valid while the directory still has that bridge there. */
+    private final class Peek implements Bridge {
+        private final Entry entry;
+        private final MemorySegment segment;
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        Peek(Entry entry) {
+            this.entry = entry;
+            this.segment = physmem.asSlice(entry.offset(), entry.size()).asReadOnly();
+        }
+
+        @Override
+        public String name() {
+            return entry.name();
+        }
+
+        @Override
+        public int owner() {
+            return entry.owner();
+        }
+
+        @Override
+        public long size() {
+            return entry.size();
+        }
+
+        @Override
+        public MemorySegment segment() {
+            if (!open.get()) {
+                throw new IllegalStateException("peek at bridge '" + entry.name() + "' of vnode " + entry.owner()
+                        + " is closed");
+            }
+            Entry now = BridgeDirectoryDescriptor.read(physmem, entry.index());
+            if (!now.active() || now.owner() != entry.owner() || now.offset() != entry.offset()
+                    || now.generation() != entry.generation() || !now.name().equals(entry.name())) {
+                throw new IllegalStateException("bridge '" + entry.name() + "' of vnode " + entry.owner()
+                        + " is gone (its vnode closed it or died); peek again");
+            }
+            return segment;
+        }
+
+        @Override
+        public boolean isTransient() {
+            return entry.isTransient();
+        }
+
+        @Override
+        public Access access() {
+            return new HeldAccess(segment(), () -> { });
+        }
+
+        @Override
+        public void close() {
+            open.set(false);
+        }
+
+        @Override
+        public String toString() {
+            return "peek at bridge '" + entry.name() + "' (vnode " + entry.owner() + ", " + entry.size() + " bytes)";
+        }
     }
 
     private Bridge openBridge(int owner, String name, long size, RelocationListener listener) {

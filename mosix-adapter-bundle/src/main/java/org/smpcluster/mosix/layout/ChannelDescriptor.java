@@ -1,0 +1,149 @@
+package org.smpcluster.mosix.layout;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The deputy channel between a home vnode and a vnode that runs processes for it: the global
+ * bridge {@code mosix.HOME.TARGET}, created by the home, attached by the target once the
+ * header is ready. Two single-producer single-consumer rings of messages: {@code down} (home
+ * to target: spawn, stdin, signals) and {@code up} (target to home: started, stdout, stderr,
+ * exit). A message names its process by PID, so one channel serves every process of that
+ * pair, and a process that migrates (later) keeps its deputy: only the channel it talks on
+ * changes. Each side rings the other's {@code VECTOR} after publishing.
+ *
+ * <pre>
+ * Channel bridge
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                   Magic 'MCHN' (0x4e48434d)                   |  0
+ *  +---------------------------------------------------------------+
+ *  |                 Version (written last by the home)            |  4
+ *  +---------------------------------------------------------------+
+ *  |                          Home vnode                           |  8
+ *  +---------------------------------------------------------------+
+ *  |                         Target vnode                          | 12
+ *  +---------------------------------------------------------------+
+ *  |                  Ring capacity, bytes (a power of 2)          | 16
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved to 128)                       | 20
+ *  +---------------------------------------------------------------+
+ *  |                  Down ring (RING_HEADER + capacity)           | 128
+ *  +---------------------------------------------------------------+
+ *  |                  Up ring (RING_HEADER + capacity)             |
+ *  +---------------------------------------------------------------+
+ *
+ * Ring (the two counters two cache lines apart: each is written by one side only)
+ *  +---------------------------------------------------------------+
+ *  |       Tail: bytes ever published, by the producer (8)         |  0
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved to 128)                       |  8
+ *  +---------------------------------------------------------------+
+ *  |       Head: bytes ever consumed, by the consumer (8)          | 128
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved to 256)                       | 136
+ *  +---------------------------------------------------------------+
+ *  |                 Data: records at tail mod capacity            | 256
+ *  +---------------------------------------------------------------+
+ *
+ * Record, 16-byte aligned, never split across the end (a PAD record fills the rest)
+ *  +---------------------------------------------------------------+
+ *  |  Length, header included (the next record at the next 16)    |  0
+ *  +---------------------------------------------------------------+
+ *  |                             Type                              |  4
+ *  +---------------------------------------------------------------+
+ *  |                           PID (8)                             |  8
+ *  +---------------------------------------------------------------+
+ *  |                     Payload (length - 16)                     | 16
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class ChannelDescriptor {
+
+    public static final int MAGIC = 0x4e48434d;
+    public static final int VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int HOME_OFFSET = 8;
+    public static final int TARGET_OFFSET = 12;
+    public static final int CAPACITY_OFFSET = 16;
+    public static final int HEADER_LENGTH = 128;
+
+    public static final int TAIL_OFFSET = 0;
+    public static final int HEAD_OFFSET = 128;
+    public static final int RING_HEADER = 256;
+
+    public static final int RECORD_HEADER = 16;
+    public static final int RECORD_ALIGNMENT = 16;
+
+    /** Record types. */
+    public static final int PAD = 0;
+    public static final int SPAWN = 1;
+    public static final int STDIN = 2;
+    public static final int STDIN_EOF = 3;
+    public static final int SIGNAL = 4;
+    public static final int STARTED = 10;
+    public static final int FAILED = 11;
+    public static final int STDOUT = 12;
+    public static final int STDERR = 13;
+    public static final int EXIT = 14;
+
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private ChannelDescriptor() {
+    }
+
+    /** The channel bridge's name: {@code mosix.HOME.TARGET}. */
+    public static String name(int home, int target) {
+        return "mosix." + home + "." + target;
+    }
+
+    public static long length(int capacity) {
+        checkRingCapacity(capacity);
+        return HEADER_LENGTH + 2L * (RING_HEADER + capacity);
+    }
+
+    public static void checkRingCapacity(int capacity) {
+        if (capacity < 1024 || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("ring capacity=" + capacity + " must be a power of 2, at least 1024");
+        }
+    }
+
+    /** The down ring (home to target) of a channel. */
+    public static MemorySegment down(MemorySegment channel, int capacity) {
+        return channel.asSlice(HEADER_LENGTH, RING_HEADER + (long) capacity);
+    }
+
+    /** The up ring (target to home) of a channel. */
+    public static MemorySegment up(MemorySegment channel, int capacity) {
+        return channel.asSlice(HEADER_LENGTH + RING_HEADER + (long) capacity, RING_HEADER + (long) capacity);
+    }
+
+    /** Home only, before it rings the target: empty rings, the version last. */
+    public static void initialise(MemorySegment channel, int home, int target, int capacity) {
+        if (channel.byteSize() < length(capacity)) {
+            throw new IllegalArgumentException("bridge size=" + channel.byteSize() + " is too small for ring capacity="
+                    + capacity + ": needs " + length(capacity));
+        }
+        INT.setVolatile(channel, (long) VERSION_OFFSET, 0);
+        channel.asSlice(HEADER_LENGTH, length(capacity) - HEADER_LENGTH).fill((byte) 0);
+        INT.setVolatile(channel, (long) MAGIC_OFFSET, MAGIC);
+        INT.setVolatile(channel, (long) HOME_OFFSET, home);
+        INT.setVolatile(channel, (long) TARGET_OFFSET, target);
+        INT.setVolatile(channel, (long) CAPACITY_OFFSET, capacity);
+        INT.setRelease(channel, (long) VERSION_OFFSET, VERSION);
+    }
+
+    /** Whether {@code channel} is a ready channel from {@code home} to {@code target} with rings of {@code capacity}. */
+    public static boolean ready(MemorySegment channel, int home, int target, int capacity) {
+        return channel.byteSize() >= length(capacity)
+                && (int) INT.getAcquire(channel, (long) VERSION_OFFSET) == VERSION
+                && (int) INT.getVolatile(channel, (long) MAGIC_OFFSET) == MAGIC
+                && (int) INT.getVolatile(channel, (long) HOME_OFFSET) == home
+                && (int) INT.getVolatile(channel, (long) TARGET_OFFSET) == target
+                && (int) INT.getVolatile(channel, (long) CAPACITY_OFFSET) == capacity;
+    }
+}

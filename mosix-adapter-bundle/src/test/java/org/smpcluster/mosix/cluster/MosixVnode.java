@@ -1,0 +1,166 @@
+package org.smpcluster.mosix.cluster;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.smpcluster.api.nanokernel.InterruptPipeline;
+import org.smpcluster.api.process.Placement;
+import org.smpcluster.api.process.ProcessInfo;
+import org.smpcluster.api.process.ProcessSpec;
+import org.smpcluster.api.process.Signal;
+import org.smpcluster.mosix.remote.Deputies;
+import org.smpcluster.nanokernel.Kernel;
+
+/**
+ * A joiner vnode with the MOSIX layer, in its own JVM, for the multi-process tests:
+ * {@code MosixVnode DIR CLUSTER VNODE}. One answer line per command on stdin: {@code spawn
+ * VNODE CLASSPATH CLASS ARGS...} ({@code pid N}; each line the process prints comes as
+ * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
+ * SIGNAL}, {@code wait PID}.
+ */
+public final class MosixVnode {
+
+    static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+            StandardCharsets.UTF_8);
+
+    public static void main(String[] args) throws Exception {
+        int vnode = Integer.parseInt(args[2]);
+        Kernel kernel = Kernel.boot(Kernel.Config.joiner(Path.of(args[0]), args[1], vnode));
+        MosixNode node = new MosixNode(kernel, kernel.bridges(), kernel.portals());
+        kernel.pipeline().attach(InterruptPipeline.KERNEL, Deputies.VECTOR, (v, hits) -> {
+            node.interrupt();
+            return true;
+        });
+        say("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] w = line.split(" ");
+            long began = System.nanoTime();
+            try {
+                switch (w[0]) {
+                    case "spawn" -> {
+                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length));
+                        long[] pid = new long[1];
+                        spec = spec.withStdout(lines("stdout", pid)).withStderr(lines("stderr", pid));
+                        ProcessInfo p;
+                        try {
+                            p = node.spawn(spec, Placement.parse(w[1]));
+                        } catch (RuntimeException e) {
+                            synchronized (pid) {
+                                pid[0] = -1;
+                            }
+                            throw e;
+                        }
+                        synchronized (pid) {
+                            pid[0] = p.pid();
+                        }
+                        say("pid " + p.pid());
+                        spec.stdout().flush();
+                        spec.stderr().flush();
+                    }
+                    case "lat" -> say("lat " + latencies());
+                    case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
+                    case "ps" -> say("ps " + show(node.processes()));
+                    case "info" -> say("info " + node.info(Long.parseLong(w[1])).map(MosixVnode::show).orElse("none"));
+                    case "kill" -> {
+                        node.signal(Long.parseLong(w[1]), Signal.parse(w[2]));
+                        say("ok");
+                    }
+                    case "wait" -> say("status " + node.onExit(Long.parseLong(w[1])).get(20, TimeUnit.SECONDS));
+                    default -> say("err no command " + w[0]);
+                }
+            } catch (Exception e) {
+                say("err " + e.getClass().getSimpleName() + " " + e.getMessage());
+            }
+            System.err.println("vnode " + vnode + ": '" + w[0] + "' took " + (System.nanoTime() - began) / 1_000_000 + " ms");
+        }
+        node.close();
+        kernel.close();
+    }
+
+    static String show(List<ProcessInfo> all) {
+        return all.stream().map(MosixVnode::show).collect(Collectors.joining(","));
+    }
+
+    static String show(ProcessInfo p) {
+        return p.pid() + ":" + p.homeVnode() + ":" + p.currentVnode() + ":" + p.state()
+                + p.exit().map(x -> "(" + x.code() + ")").orElse("");
+    }
+
+    /**
+     * Each line written is said as {@code TAG PID LINE}; lines that come before the PID is
+     * known (the program runs before the spawn returns) wait in order, without blocking the
+     * writer (the deputies' thread, which must go on to read the spawn's answer).
+     */
+    static OutputStream lines(String tag, long[] pid) {
+        return new OutputStream() {
+            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+            private final java.util.List<String> early = new java.util.ArrayList<>();
+
+            @Override
+            public synchronized void write(int b) {
+                if (b == '\n') {
+                    String l = line.toString(StandardCharsets.UTF_8);
+                    line.reset();
+                    if (l.startsWith("t ")) {
+                        // a stamped line (the Stamps program): how long from its write to here, its
+                        // home; counted, not said, so that the harness's own output does not queue them
+                        stamp(System.nanoTime() - Long.parseLong(l.split(" ")[1]));
+                        return;
+                    }
+                    early.add(l);
+                    flush();
+                } else {
+                    line.write(b);
+                }
+            }
+
+            @Override
+            public synchronized void flush() {
+                long p;
+                synchronized (pid) {
+                    p = pid[0];
+                }
+                if (p > 0) {
+                    early.forEach(l -> say(tag + " " + p + " " + l));
+                    early.clear();
+                }
+            }
+        };
+    }
+
+    private static final java.util.List<Long> LATENCIES = new java.util.ArrayList<>();
+
+    static void stamp(long nanos) {
+        synchronized (LATENCIES) {
+            LATENCIES.add(nanos);
+        }
+    }
+
+    /** {@code MEDIAN P99 COUNT} in nanoseconds of the stamped lines since the last call, the first 100 left out (warm-up). */
+    static String latencies() {
+        synchronized (LATENCIES) {
+            java.util.List<Long> l = new java.util.ArrayList<>(LATENCIES.subList(Math.min(100, LATENCIES.size()),
+                    LATENCIES.size()));
+            LATENCIES.clear();
+            if (l.isEmpty()) {
+                return "0 0 0";
+            }
+            java.util.Collections.sort(l);
+            return l.get(l.size() / 2) + " " + l.get(Math.min(l.size() - 1, (int) (l.size() * 0.99))) + " " + l.size();
+        }
+    }
+
+    static synchronized void say(String s) {
+        OUT.println(s);
+    }
+}
