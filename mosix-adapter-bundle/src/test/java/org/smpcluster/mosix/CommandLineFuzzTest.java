@@ -33,6 +33,7 @@ import org.smpcluster.api.process.Signal;
  * naming the command), arbitrary and mutated. Only {@link IllegalArgumentException}, with a
  * message; a parsed run hands the program exactly the arguments after its class or jar.
  */
+@net.jqwik.api.Tag("fuzz")
 class CommandLineFuzzTest {
 
     private static final List<List<String>> CORPUS = corpus();

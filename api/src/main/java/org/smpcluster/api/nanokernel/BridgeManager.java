@@ -41,13 +41,8 @@ public interface BridgeManager {
      * a write through it throws {@code IllegalArgumentException}.
      *
      * @throws IllegalArgumentException for a vnode outside {@code 0..MAX_VNODES-1}
-     * @throws UnsupportedOperationException from a manager that cannot peek (the default, for
-     *         test doubles written before this method)
      */
-    default Optional<Bridge> peek(int vnode, String name) {
-        throw new UnsupportedOperationException("this bridge manager (" + getClass().getName() + ") cannot peek at"
-                + " vnode=" + vnode + " bridge=" + name);
-    }
+    Optional<Bridge> peek(int vnode, String name);
 
     /**
      * Opens the global transient bridge {@code name}: like {@link #open(String, long)}, but the

@@ -102,6 +102,11 @@ class ConsoleDeviceTest {
 
     final BridgeManager bridges = new BridgeManager() {
         @Override
+        public java.util.Optional<Bridge> peek(int vnode, String name) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public Bridge open(String name, long size) {
             throw new UnsupportedOperationException(name);
         }

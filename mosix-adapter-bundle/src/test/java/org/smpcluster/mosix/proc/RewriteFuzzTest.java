@@ -29,6 +29,7 @@ import net.jqwik.api.Provide;
  * class or a {@link ClassFormatError}, never anything else, never a hang; a rewritten class
  * parses again and has the methods it had.
  */
+@net.jqwik.api.Tag("fuzz")
 class RewriteFuzzTest {
 
     private static final List<byte[]> CORPUS = corpus();
