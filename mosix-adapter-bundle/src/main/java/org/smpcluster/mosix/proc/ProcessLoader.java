@@ -176,11 +176,13 @@ final class ProcessLoader extends ClassLoader {
     static byte[] rewrite(Rewriter rewriter, String name, byte[] bytes) {
         try {
             return rewriter.rewrite(bytes);
-        } catch (IllegalArgumentException | IndexOutOfBoundsException | IllegalStateException e) {
+        } catch (RuntimeException e) {
             // IllegalArgumentException is the class file API's word for a class it cannot parse
             // or whose hierarchy it cannot resolve (a superclass missing from the class path, say);
-            // for some malformed input (an empty method descriptor, found by RewriteFuzzTest) the
-            // JDK 25 API throws StringIndexOutOfBoundsException instead.
+            // for some malformed input the JDK 25 API throws others instead (RewriteFuzzTest found
+            // StringIndexOutOfBoundsException for an empty method descriptor, and
+            // NegativeArraySizeException for a Code attribute's bad exception table length): a
+            // class file the API cannot take is a bad class file, whatever it throws.
             ClassFormatError err = new ClassFormatError(name + " cannot be rewritten for a process: " + e.getMessage());
             err.initCause(e);
             throw err;
