@@ -15,10 +15,12 @@ public class Ballast implements Migratable {
 
     public static void main(String[] args) throws Exception {
         Ballast b = new Ballast();
-        b.state = new byte[Integer.parseInt(args[0]) << 20];
-        new java.util.Random(42).nextBytes(b.state);
-        ThisProcess.migratable(b);
-        System.out.println("ready " + b.state.length);
+        boolean declared = ThisProcess.migratable(b);
+        if (b.state == null) { // not restored: a fresh start
+            b.state = new byte[Integer.parseInt(args[0]) << 20];
+            new java.util.Random(42).nextBytes(b.state);
+            System.out.println("ready " + b.state.length + " " + declared); // once, not after each move
+        }
         for (long tick = 0; ; tick++) {
             b.state[(int) (tick % b.state.length)]++;
             Thread.sleep(1);

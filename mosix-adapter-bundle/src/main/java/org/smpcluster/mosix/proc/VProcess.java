@@ -493,7 +493,8 @@ final class VProcess implements ProcessControl {
         if (after != null) {
             // It goes on elsewhere: this end is not its end; whoever waits here waits for that one.
             table.moved(this);
-            after.whenComplete((st, failure) -> exit.complete(st != null ? st
+            CompletableFuture<ExitStatus> mine = exit; // not this: a waiter must not keep the old copy's heap
+            after.whenComplete((st, failure) -> mine.complete(st != null ? st
                     : new ExitStatus(255, "lost after it moved: " + failure)));
             return;
         }
@@ -583,6 +584,8 @@ final class VProcess implements ProcessControl {
         synchronized (this) {
             successor = next;
             freezer = null;
+            migratable = null; // its state went with it: nothing here may keep it reachable
+            restoreState = null;
             if (status == null) {
                 status = new ExitStatus(0, "moved");
                 state = ProcessState.EXITING;

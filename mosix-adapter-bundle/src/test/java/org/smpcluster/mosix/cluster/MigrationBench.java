@@ -40,7 +40,7 @@ public final class MigrationBench {
             for (int mib : new int[] {1, 64}) {
                 long pid = Long.parseLong(one.ask("spawn home " + programs + " Ballast " + mib).substring(4));
                 String ready = one.output();
-                if (!ready.endsWith("ready " + (mib << 20))) {
+                if (!ready.endsWith("ready " + (mib << 20) + " true")) {
                     throw new IllegalStateException("Ballast " + mib + " said " + ready);
                 }
                 List<Long> nanos = new ArrayList<>();
@@ -80,7 +80,7 @@ public final class MigrationBench {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(), shm.toString(),
                 cluster, Integer.toString(vnode));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
         MultiProcessTest.Child c = new MultiProcessTest.Child(p);
         c.expect("ready");
