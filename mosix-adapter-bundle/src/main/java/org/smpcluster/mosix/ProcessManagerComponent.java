@@ -34,7 +34,7 @@ import org.smpcluster.mosix.cluster.MosixNode;
             InterruptHandler.VECTOR + ":Integer=21",
             // the commands that need the cluster view, not just a ProcessManager
             "osgi.command.scope=mosix", "osgi.command.function=where", "osgi.command.function=proc",
-            "osgi.command.function=nodes"})
+            "osgi.command.function=nodes", "osgi.command.function=migrate"})
 public final class ProcessManagerComponent implements ProcessManager, InterruptHandler {
 
     private final MosixNode node;
@@ -85,6 +85,27 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
                     l.loadMillis(), ProcessCommands.bytes(l.freeBytes())));
         }
         return b.toString().stripTrailing();
+    }
+
+    @Descriptor("move a migratable process to a vnode, or home, at its next safe point (from its home vnode)")
+    public String migrate(@Descriptor("PID VNODE|home|best (or --help)") String... args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            return "usage: mosix:migrate PID VNODE|home|best\n  freezes the process at its next safe point, ships its"
+                    + " state, and resumes it there with the same PID; its stdio stays at home (its deputy).\n  A process"
+                    + " that cannot move says why (mosix:proc /proc/PID/cantmove).";
+        }
+        if (args.length != 2) {
+            throw new IllegalArgumentException("mosix:migrate takes PID VNODE|home|best, got " + java.util.Arrays.toString(args));
+        }
+        long p = ProcessCommands.pid(args[0]);
+        ProcessInfo i = node.migrate(p, Placement.parse(args[1]));
+        return p + ": vnode " + i.currentVnode() + (i.currentVnode() == i.homeVnode() ? " (its home)"
+                : " (home: vnode " + i.homeVnode() + ")");
+    }
+
+    @Override
+    public ProcessInfo migrate(long pid, Placement where) {
+        return node.migrate(pid, where);
     }
 
     @Override

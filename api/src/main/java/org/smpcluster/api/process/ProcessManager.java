@@ -61,6 +61,19 @@ public interface ProcessManager {
     }
 
     /**
+     * Moves a running {@link Migratable} process to the vnode {@code where} names (or its home),
+     * at its next safe point: it is frozen, its state shipped, and it goes on there with the same
+     * PID, its deputy (stdio, {@code wait}) staying at its home. Returns once it runs there.
+     *
+     * @throws IllegalArgumentException naming the PID and why it cannot move (its {@code cantmove}:
+     *                                  not migratable, threads that reach no safe point...), or a
+     *                                  target that is not up; the process runs on where it was
+     */
+    default ProcessInfo migrate(long pid, Placement where) {
+        throw new IllegalArgumentException("pid=" + pid + ": this process manager does not migrate processes");
+    }
+
+    /**
      * Every process of the cluster, running and ended, in PID order: this vnode's, and each
      * other vnode's as its process table (its local bridge {@code proc}) shows it now. A process
      * running away from its home shows once, as the vnode where it runs sees it.

@@ -9,7 +9,7 @@
  * {@code org.smpcluster.mosix}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.smpcluster.api.process;
 
 import org.osgi.annotation.bundle.Export;

@@ -116,6 +116,49 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
                 .map(ClusterView.Load::vnode).orElse(self);
     }
 
+    /**
+     * Moves a process between its home (this vnode) and another vnode: from here to there, or
+     * back home. A process runs at most one hop from its home (its output goes home on the
+     * channel of that pair), so a move elsewhere of a process away from home goes home first.
+     */
+    @Override
+    public ProcessInfo migrate(long pid, Placement where) {
+        int home = ProcessManager.homeOf(pid);
+        int target = switch (where.vnode()) {
+            case Placement.HOME_VNODE -> home;
+            case Placement.BEST_VNODE -> best();
+            default -> where.vnode();
+        };
+        if (table.runs(pid)) {
+            if (target == self) {
+                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " already");
+            }
+            if (home != self) {
+                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " away from its home vnode "
+                        + home + ": migrate it from its home (mosix:migrate on vnode " + home + ")");
+            }
+            return deputies.emigrate(pid, target);
+        } else if (deputies.isDeputy(pid)) {
+            ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
+            if (i.state() == ProcessState.EXITED) {
+                throw new IllegalArgumentException("pid=" + pid + " has ended: " + i.exit().orElse(null));
+            }
+            if (target == i.currentVnode()) {
+                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + target + " already");
+            }
+            if (target != self) {
+                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + i.currentVnode() + ": a process"
+                        + " moves between its home and one other vnode; migrate it home first, then to vnode " + target);
+            }
+            deputies.bringHome(pid);
+            return table.info(pid).orElseThrow(() -> unknown(pid));
+        } else {
+            ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
+            throw new IllegalArgumentException("pid=" + pid + " has home vnode " + i.homeVnode() + ": migrate it from"
+                    + " there (mosix:migrate on vnode " + i.homeVnode() + ")");
+        }
+    }
+
     @Override
     public List<ProcessInfo> processes() {
         return cluster.processes();

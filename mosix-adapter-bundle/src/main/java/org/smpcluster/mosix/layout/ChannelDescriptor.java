@@ -10,8 +10,9 @@ import java.lang.invoke.VarHandle;
  * header is ready. Two single-producer single-consumer rings of messages: {@code down} (home
  * to target: spawn, stdin, signals) and {@code up} (target to home: started, stdout, stderr,
  * exit). A message names its process by PID, so one channel serves every process of that
- * pair, and a process that migrates (later) keeps its deputy: only the channel it talks on
- * changes. Each side rings the other's {@code VECTOR} after publishing.
+ * pair, and a process that migrates keeps its deputy: only the channel it talks on changes.
+ * A move is {@code MIGRATE} (two lengths), {@code MIGRATE_DATA} records (its spec and totals,
+ * then its state, in pieces a ring carries), then {@code MIGRATED} or {@code MIGRATE_FAILED} back. Each side rings the other's {@code VECTOR} after publishing.
  *
  * <pre>
  * Channel bridge
@@ -85,11 +86,21 @@ public final class ChannelDescriptor {
     public static final int STDIN = 2;
     public static final int STDIN_EOF = 3;
     public static final int SIGNAL = 4;
+    /** Home to where its process runs: freeze it and ship it home (payload: the target vnode, 4 bytes). */
+    public static final int MIGRATE_REQUEST = 5;
+    /** Either way: a frozen process moving (payload: its meta's length and its state's, 4 bytes each). */
+    public static final int MIGRATE = 6;
+    /** Either way: the next piece of a moving process's meta (spec, totals), then of its state. */
+    public static final int MIGRATE_DATA = 7;
     public static final int STARTED = 10;
     public static final int FAILED = 11;
     public static final int STDOUT = 12;
     public static final int STDERR = 13;
     public static final int EXIT = 14;
+    /** Either way: the moved process runs here now; the sender ends its frozen copy. */
+    public static final int MIGRATED = 15;
+    /** Either way: the move failed (payload: why, UTF-8); the sender thaws its frozen copy. */
+    public static final int MIGRATE_FAILED = 16;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 

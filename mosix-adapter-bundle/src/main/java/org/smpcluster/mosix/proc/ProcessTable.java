@@ -100,6 +100,9 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         while (!closed) {
             int runnable = 0;
             for (VProcess p : live.values()) {
+                if (p.moved()) {
+                    continue; // where it runs now publishes it
+                }
                 ProcessInfo i = p.info(); // samples
                 listener.changed(i);
                 if (i.state() == org.smpcluster.api.process.ProcessState.RUNNING) {
@@ -161,6 +164,83 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
     }
 
     /**
+     * Starts a process that moved here from another vnode, with its PID, going on from
+     * {@code resume}. At its home the PID is its deputy's, reserved already; that is fine.
+     *
+     * @throws IllegalArgumentException as {@link #spawn}, or when the PID runs here already
+     */
+    public ProcessInfo spawnMoved(long pid, int home, ProcessSpec spec, Resume resume) {
+        if (closed) {
+            throw new IllegalStateException("the process table of vnode " + vnode + " is closed");
+        }
+        synchronized (this) {
+            VProcess there = live.get(pid);
+            if (there != null && !there.moved()) { // a copy that moved away and is ending here is no obstacle
+                throw new IllegalArgumentException("pid=" + pid + " already runs on vnode " + vnode);
+            }
+            reserved.add(pid);
+        }
+        try {
+            VProcess p = new VProcess(this, pid, home, spec, resume);
+            live.put(pid, p);
+            p.start();
+            ProcessInfo i = p.info();
+            listener.changed(i);
+            return i;
+        } finally {
+            synchronized (this) {
+                reserved.remove(pid);
+            }
+        }
+    }
+
+    /**
+     * Freezes a live process at a safe point and takes its state (see {@link VProcess#freeze}).
+     *
+     * @throws IllegalArgumentException why it cannot move; it runs on then
+     */
+    public Frozen freeze(long pid, long nanos) {
+        VProcess p = live.get(pid);
+        if (p == null) {
+            throw unknown(pid);
+        }
+        return p.freeze(nanos);
+    }
+
+    /** A move failed: the frozen process goes on here. */
+    public void thaw(long pid) {
+        VProcess p = live.get(pid);
+        if (p != null) {
+            p.thaw();
+        }
+    }
+
+    /**
+     * A move succeeded: the frozen process's threads and loader end here, with no exit reported;
+     * its PID stays reserved when this is its home (its deputy holds it), and whoever waits for it
+     * here gets {@code next}'s status.
+     */
+    public void vanish(long pid, CompletableFuture<ExitStatus> next) {
+        VProcess p = live.get(pid);
+        if (p == null) {
+            throw unknown(pid);
+        }
+        if (ProcessManager.homeOf(pid) == vnode) {
+            synchronized (this) {
+                reserved.add(pid);
+            }
+        }
+        p.vanish(next);
+    }
+
+    /** The reaper of a process that moved away: gone from here, not ended. */
+    void moved(VProcess p) {
+        if (live.remove(p.pid(), p) && !live.containsKey(p.pid()) && ProcessManager.homeOf(p.pid()) != vnode) {
+            listener.dropped(p.pid()); // at its home its deputy's entry has the PID's slot
+        }
+    }
+
+    /**
      * A PID of this vnode for a deputy (a process of this home that runs elsewhere); it stays
      * taken until {@link #releasePid}.
      */
@@ -175,7 +255,8 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
 
     /** Whether a live process of this table has {@code pid}. */
     public boolean runs(long pid) {
-        return live.containsKey(pid);
+        VProcess p = live.get(pid);
+        return p != null && !p.moved();
     }
 
     private synchronized long reservePid() {
@@ -216,7 +297,9 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
             ended.values().forEach(e -> all.add(e.info()));
         }
         for (VProcess p : live.values()) {
-            all.add(p.info());
+            if (!p.moved()) { // its frozen copy ending here: where it runs now shows it
+                all.add(p.info());
+            }
         }
         all.sort(Comparator.comparingLong(ProcessInfo::pid));
         // A process that ended while we listed it shows once, as ended.
@@ -233,7 +316,7 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
     @Override
     public Optional<ProcessInfo> info(long pid) {
         VProcess p = live.get(pid);
-        if (p != null) {
+        if (p != null && !p.moved()) {
             return Optional.of(p.info());
         }
         synchronized (ended) {
@@ -295,6 +378,9 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         List<CompletableFuture<ExitStatus>> exits = new ArrayList<>();
         for (VProcess p : live.values()) {
             p.signal(Signal.SIGKILL);
+            if (p.moved()) {
+                continue; // its exit is where it went
+            }
             exits.add(p.onExit());
         }
         try {

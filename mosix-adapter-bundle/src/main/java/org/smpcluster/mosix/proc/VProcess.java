@@ -90,6 +90,15 @@ final class VProcess implements ProcessControl {
     private final Map<Signal, Runnable> handlers = new EnumMap<>(Signal.class);
     private final EnumSet<Signal> heldWhileStopped = EnumSet.noneOf(Signal.class);
     private Migratable migratable;
+    private byte[] restoreState; // a moved process's state, handed to its Migratable once it declares one
+    private ProcessSpec spec;
+
+    /** The kernel thread that checkpoints a frozen process: its polls in the program's checkpoint() pass. */
+    private volatile Thread freezer;
+    /** Set when the process moved away: its end here is no end, its exit is its successor's. */
+    private volatile CompletableFuture<ExitStatus> successor;
+    private final long cpuBase;
+    private final long allocBase;
 
     private volatile boolean dying;
     private volatile Thread reaper;
@@ -106,11 +115,19 @@ final class VProcess implements ProcessControl {
     }
 
     VProcess(ProcessTable table, long pid, int home, ProcessSpec spec) {
+        this(table, pid, home, spec, null);
+    }
+
+    /** @param resume what a process that moved here goes on from; null for a new one */
+    VProcess(ProcessTable table, long pid, int home, ProcessSpec spec, Resume resume) {
         this.table = table;
         this.pid = pid;
         this.home = home;
         this.parent = spec.parent();
-        this.startedMillis = System.currentTimeMillis();
+        this.startedMillis = resume != null ? resume.startedMillis() : System.currentTimeMillis();
+        this.cpuBase = resume != null ? resume.cpuNanos() : 0;
+        this.allocBase = resume != null ? resume.allocatedBytes() : 0;
+        this.restoreState = resume != null ? resume.state() : null;
         if (spec.workingDirectory() != null && !Files.isDirectory(spec.workingDirectory())) {
             throw new IllegalArgumentException("workingDirectory=" + spec.workingDirectory() + " is not a directory");
         }
@@ -123,6 +140,7 @@ final class VProcess implements ProcessControl {
             }
             Runnable body = mainBody(l, mainClass.strip(), spec);
             this.name = spec.name() != null ? spec.name() : mainClass.substring(mainClass.lastIndexOf('.') + 1);
+            this.spec = spec.withName(name).withMainClass(mainClass.strip());
             Class<?> hooks = Class.forName(Rewriter.HOOKS_NAME, true, l);
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             MethodType ofInt = MethodType.methodType(void.class, int.class);
@@ -260,8 +278,8 @@ final class VProcess implements ProcessControl {
             x = s == ProcessState.EXITED ? status : null;
             cantMove = migratable != null ? "" : "not migratable";
         }
-        return new ProcessInfo(pid, parent, name, home, table.vnode(), s, usage.cpuNanos(),
-                usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove);
+        return new ProcessInfo(pid, parent, name, home, table.vnode(), s, cpuBase + usage.cpuNanos(),
+                allocBase + usage.allocatedBytes(), startedMillis, Optional.ofNullable(x), cantMove);
     }
 
     void sample() {
@@ -471,8 +489,109 @@ final class VProcess implements ProcessControl {
             s = status;
         }
         loader.close();
+        CompletableFuture<ExitStatus> after = successor;
+        if (after != null) {
+            // It goes on elsewhere: this end is not its end; whoever waits here waits for that one.
+            table.moved(this);
+            CompletableFuture<ExitStatus> mine = exit; // not this: a waiter must not keep the old copy's heap
+            after.whenComplete((st, failure) -> mine.complete(st != null ? st
+                    : new ExitStatus(255, "lost after it moved: " + failure)));
+            return;
+        }
         table.ended(this, info());
         exit.complete(s);
+    }
+
+    /** Whether it moved away (its threads here end, it does not). */
+    boolean moved() {
+        return successor != null;
+    }
+
+    // ---- migration: freeze at a safe point, checkpoint, then thaw or vanish
+
+    /**
+     * Stops every thread of the process at a safe point (the FREEZE bit of the poll) and takes its
+     * state. The process stays frozen until {@link #thaw()} or {@link #vanish}.
+     *
+     * @throws IllegalArgumentException why it cannot move, with the process running on as before
+     */
+    Frozen freeze(long nanos) {
+        Migratable m;
+        synchronized (this) {
+            if (state != ProcessState.RUNNING || dying) {
+                throw new IllegalArgumentException("pid=" + pid + " is " + state + ": only a running process moves");
+            }
+            if (migratable == null) {
+                throw new IllegalArgumentException("pid=" + pid + " cannot move: cantmove=not migratable (it declares"
+                        + " no Migratable through ThisProcess.migratable)");
+            }
+            if (freezer != null) {
+                throw new IllegalArgumentException("pid=" + pid + " is moving already");
+            }
+            m = migratable;
+            freezer = Thread.currentThread();
+            bits(raise, Hooks.FREEZE);
+        }
+        long deadline = System.nanoTime() + nanos;
+        // Frozen once each of its threads is in pending(): it runs no program code after that.
+        while (!allParked()) {
+            if (System.nanoTime() - deadline > 0) {
+                thaw();
+                throw new IllegalArgumentException("pid=" + pid + " cannot move: cantmove=threads (not every thread"
+                        + " reached a safe point within " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms: blocked or"
+                        + " sleeping outside the program's code)");
+            }
+            LockSupport.parkNanos(100_000); // polling a condition with a deadline: the threads are about to park
+        }
+        byte[] state;
+        try {
+            state = m.checkpoint();
+        } catch (RuntimeException | Error e) {
+            thaw();
+            throw new IllegalArgumentException("pid=" + pid + " cannot move: its checkpoint() threw " + e, e);
+        }
+        if (state == null) {
+            thaw();
+            throw new IllegalArgumentException("pid=" + pid + " cannot move: its checkpoint() returned null");
+        }
+        sample();
+        return new Frozen(pid, home, spec.withEnvironment(environment).withWorkingDirectory(Path.of(workingDirectory)),
+                new Resume(state, cpuBase + usage.cpuNanos(),
+                allocBase + usage.allocatedBytes(), startedMillis));
+    }
+
+    private boolean allParked() {
+        Thread me = Thread.currentThread();
+        for (Thread t : threads()) {
+            if (t != me && t.isAlive() && !parked.contains(t)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The move failed: the process goes on here. */
+    void thaw() {
+        synchronized (this) {
+            freezer = null;
+            bits(clear, Hooks.FREEZE);
+        }
+        parked.forEach(LockSupport::unpark);
+    }
+
+    /** The move succeeded: its threads and loader end here, without an exit; its exit is {@code next}'s. */
+    void vanish(CompletableFuture<ExitStatus> next) {
+        synchronized (this) {
+            successor = next;
+            freezer = null;
+            migratable = null; // its state went with it: nothing here may keep it reachable
+            restoreState = null;
+            if (status == null) {
+                status = new ExitStatus(0, "moved");
+                state = ProcessState.EXITING;
+            }
+        }
+        unwind();
     }
 
     private static void joinUninterruptibly(Thread t, long nanos) {
@@ -509,6 +628,9 @@ final class VProcess implements ProcessControl {
                 int bits = pendingBits();
                 if ((bits & Hooks.KILL) != 0) {
                     throw death;
+                }
+                if (self == freezer) {
+                    return; // the kernel's thread running the program's checkpoint()
                 }
                 if ((bits & (Hooks.STOP | Hooks.FREEZE)) == 0) {
                     return;
@@ -627,8 +749,18 @@ final class VProcess implements ProcessControl {
     }
 
     @Override
-    public synchronized boolean migratable(Migratable state) {
-        this.migratable = java.util.Objects.requireNonNull(state, "state");
+    public boolean migratable(Migratable state) {
+        java.util.Objects.requireNonNull(state, "state");
+        byte[] restore;
+        synchronized (this) {
+            this.migratable = state;
+            restore = restoreState;
+            restoreState = null;
+        }
+        if (restore != null) {
+            // A process that moved here: its fresh instance goes on from the state it handed over.
+            state.restore(restore);
+        }
         return true;
     }
 }

@@ -2,6 +2,11 @@ package org.smpcluster.mosix.remote;
 
 import static org.smpcluster.mosix.layout.ChannelDescriptor.EXIT;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.FAILED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_DATA;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_FAILED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_REQUEST;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.SIGNAL;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.SPAWN;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.STARTED;
@@ -45,11 +50,14 @@ import org.smpcluster.api.nanokernel.BridgeManager;
 import org.smpcluster.api.nanokernel.Portals;
 import org.smpcluster.api.process.ExitStatus;
 import org.smpcluster.api.process.ProcessInfo;
+import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
 import org.smpcluster.api.process.ProcessState;
 import org.smpcluster.api.process.Signal;
 import org.smpcluster.mosix.layout.ChannelDescriptor;
+import org.smpcluster.mosix.proc.Frozen;
 import org.smpcluster.mosix.proc.ProcessTable;
+import org.smpcluster.mosix.proc.Resume;
 
 /**
  * The MOSIX home/remote split on one vnode. As a home it keeps a deputy for each of its
@@ -69,6 +77,10 @@ public final class Deputies implements AutoCloseable {
     static final long SPAWN_NANOS = TimeUnit.SECONDS.toNanos(20);
     /** How often dead peers and remote waits are looked at. */
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a process has to reach a safe point when it is to move. */
+    static final long FREEZE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How long a shipped move waits for the receiver to run it. */
+    static final long MIGRATE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private static final System.Logger LOG = System.getLogger(Deputies.class.getName());
 
@@ -118,6 +130,12 @@ public final class Deputies implements AutoCloseable {
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private final Map<Long, Deputy> deputies = new ConcurrentHashMap<>();
     private final Map<Long, Runner> runners = new ConcurrentHashMap<>();
+    /** Moves this vnode shipped, waiting for the receiver's MIGRATED or MIGRATE_FAILED. */
+    private final Map<Long, CompletableFuture<Void>> outgoing = new ConcurrentHashMap<>();
+    /** Home: processes asked to come home, until they run here (or the move failed). */
+    private final Map<Long, CompletableFuture<Void>> homecoming = new ConcurrentHashMap<>();
+    /** Moves arriving, their state in pieces; the service thread's only. */
+    private final Map<Long, Incoming> incoming = new HashMap<>();
     private final Thread service;
     private volatile boolean closed;
     private long nextTick;
@@ -366,6 +384,11 @@ public final class Deputies implements AutoCloseable {
     private void tick() {
         List<Integer> live = up.get();
         for (Deputy d : deputies.values()) {
+            if (!d.exit.isDone() && d.started.isDone()) {
+                publisher.changed(d.info); // over a sample of its frozen copy that raced its move
+            }
+        }
+        for (Deputy d : deputies.values()) {
             if (!d.exit.isDone() && !live.contains(d.target)) {
                 d.end(new ExitStatus(255, "lost: vnode " + d.target + " where it ran went down"));
                 d.started.completeExceptionally(new IllegalArgumentException("vnode=" + d.target + " went down"));
@@ -401,6 +424,33 @@ public final class Deputies implements AutoCloseable {
                         if (s.number() == n && table.runs(pid)) {
                             table.signal(pid, s);
                         }
+                    }
+                }
+                case MIGRATE_REQUEST -> emigrateFor(c, pid);
+                case MIGRATE -> incoming.put(pid, new Incoming(payload.toArray(ValueLayout.JAVA_BYTE)));
+                case MIGRATE_DATA -> {
+                    Incoming in = incoming.get(pid);
+                    if (in != null && in.add(payload)) {
+                        incoming.remove(pid);
+                        arrive(c, pid, in);
+                    }
+                }
+                case MIGRATED -> {
+                    CompletableFuture<Void> f = outgoing.get(pid);
+                    if (f != null) {
+                        f.complete(null);
+                    }
+                }
+                case MIGRATE_FAILED -> {
+                    IllegalArgumentException why = new IllegalArgumentException(
+                            new String(payload.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+                    CompletableFuture<Void> f = outgoing.get(pid);
+                    if (f != null) {
+                        f.completeExceptionally(why);
+                    }
+                    f = homecoming.get(pid);
+                    if (f != null) {
+                        f.completeExceptionally(why);
                     }
                 }
                 case STARTED -> {
@@ -457,6 +507,11 @@ public final class Deputies implements AutoCloseable {
             return;
         }
         c.send(STARTED, pid, new byte[0], 0, 0);
+        reportExit(c, pid);
+    }
+
+    /** Target: the process's end goes home as its EXIT (a process that moves on never ends here). */
+    private void reportExit(Channel c, long pid) {
         table.onExit(pid).whenComplete((s, failure) -> {
             runners.remove(pid);
             ExitStatus status = s != null ? s : new ExitStatus(255, "ended without a status: " + failure);
@@ -466,6 +521,278 @@ public final class Deputies implements AutoCloseable {
             System.arraycopy(why, 0, b, 1, b.length - 1);
             c.send(EXIT, pid, b, 0, b.length);
         });
+    }
+
+    // ---- migration
+
+    /**
+     * A move arriving: the lengths first ({@code MIGRATE}), then its meta (spec, totals) and its
+     * state as their pieces come ({@code MIGRATE_DATA}), so that neither is bound by a record's size.
+     */
+    private static final class Incoming {
+        final byte[] meta;
+        final byte[] state;
+        long at;
+        ProcessSpec spec;
+        boolean hasStdin;
+        long cpuNanos;
+        long allocatedBytes;
+        long startedMillis;
+
+        Incoming(byte[] lengths) {
+            if (lengths.length != 8) {
+                throw new IllegalArgumentException("a move record of " + lengths.length + " bytes, not 8");
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(lengths);
+            int m = b.getInt();
+            int st = b.getInt();
+            if (m <= 0 || st < 0) {
+                throw new IllegalArgumentException("a move record with meta length=" + m + " state length=" + st);
+            }
+            meta = new byte[m];
+            state = new byte[st];
+        }
+
+        boolean complete() {
+            return at == (long) meta.length + state.length;
+        }
+
+        /** Takes the next piece; true once the whole move is here. */
+        boolean add(MemorySegment piece) {
+            long n = piece.byteSize();
+            if (at + n > (long) meta.length + state.length) {
+                throw new IllegalArgumentException("a move's pieces run " + (at + n - meta.length - state.length)
+                        + " bytes over its length");
+            }
+            long done = 0;
+            if (at < meta.length) {
+                int k = (int) Math.min(n, meta.length - at);
+                MemorySegment.copy(piece, ValueLayout.JAVA_BYTE, 0, meta, (int) at, k);
+                done = k;
+                at += k;
+            }
+            if (done < n) {
+                int k = (int) (n - done);
+                MemorySegment.copy(piece, ValueLayout.JAVA_BYTE, done, state, (int) (at - meta.length), k);
+                at += k;
+            }
+            return complete();
+        }
+
+        Incoming decoded() {
+            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta))) {
+                byte[] s = new byte[in.readInt()];
+                in.readFully(s);
+                Decoded d = Deputies.decode(s);
+                spec = d.spec();
+                hasStdin = d.hasStdin();
+                cpuNanos = in.readLong();
+                allocatedBytes = in.readLong();
+                startedMillis = in.readLong();
+                return this;
+            } catch (IOException e) {
+                throw new IllegalArgumentException("a move record that does not decode: " + e, e);
+            }
+        }
+
+        static byte[] meta(Frozen f) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream o = new DataOutputStream(bytes)) {
+                byte[] spec = Deputies.encode(f.spec());
+                o.writeInt(spec.length);
+                o.write(spec);
+                o.writeLong(f.resume().cpuNanos());
+                o.writeLong(f.resume().allocatedBytes());
+                o.writeLong(f.resume().startedMillis());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
+    }
+
+    /**
+     * Home: moves its process {@code pid}, running here, to {@code target}, leaving its deputy here
+     * with the process's stdio; returns once it runs there.
+     *
+     * @throws IllegalArgumentException why it cannot move, or a target that is not up; it runs on here then
+     */
+    public ProcessInfo emigrate(long pid, int target) {
+        if (!up.get().contains(target)) {
+            throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up.get() + "); pid " + pid
+                    + " runs on here");
+        }
+        Channel c = channel(target);
+        Frozen f = table.freeze(pid, FREEZE_NANOS);
+        ProcessSpec spec = f.spec();
+        ProcessInfo info = new ProcessInfo(pid, spec.parent(), spec.name(), self, target, ProcessState.RUNNING,
+                f.resume().cpuNanos(), f.resume().allocatedBytes(), f.resume().startedMillis(), Optional.empty(), "");
+        Deputy d = new Deputy(pid, target, info, spec.stdout() != null ? spec.stdout() : System.out,
+                spec.stderr() != null ? spec.stderr() : System.err);
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        outgoing.put(pid, ack);
+        deputies.put(pid, d); // before the move: the first line it prints there finds its deputy
+        try {
+            ship(c, f);
+            await(ack, pid, target);
+        } catch (RuntimeException e) {
+            deputies.remove(pid);
+            table.thaw(pid);
+            throw e;
+        } finally {
+            outgoing.remove(pid);
+        }
+        table.vanish(pid, d.exit);
+        d.started.complete(null);
+        publisher.changed(d.info);
+        if (spec.stdin() != null) {
+            pumpStdin(d, c, spec.stdin());
+        }
+        return d.info;
+    }
+
+    /**
+     * Home: brings its process {@code pid} home from where it runs; returns once it runs here.
+     *
+     * @throws IllegalArgumentException why it cannot move; it runs on where it was then
+     */
+    public void bringHome(long pid) {
+        Deputy d = deputies.get(pid);
+        if (d == null || d.exit.isDone()) {
+            throw new IllegalArgumentException("pid=" + pid + " has no running deputy on vnode " + self);
+        }
+        if (!up.get().contains(d.target)) {
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + d.target + ", which is not up");
+        }
+        CompletableFuture<Void> arrived = new CompletableFuture<>();
+        homecoming.put(pid, arrived);
+        try {
+            byte[] b = java.nio.ByteBuffer.allocate(4).putInt(self).array();
+            if (!channel(d.target).send(MIGRATE_REQUEST, pid, b, 0, b.length)) {
+                throw new IllegalArgumentException("vnode=" + d.target + " went down before it took the move");
+            }
+            await(arrived, pid, d.target);
+        } finally {
+            homecoming.remove(pid);
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f, long pid, int peer) {
+        try {
+            f.get(FREEZE_NANOS + MIGRATE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IllegalArgumentException r ? r
+                    : new IllegalArgumentException("pid=" + pid + " did not move: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalArgumentException("pid=" + pid + " did not move: vnode " + peer + " did not answer within "
+                    + TimeUnit.NANOSECONDS.toSeconds(FREEZE_NANOS + MIGRATE_NANOS) + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("pid=" + pid + " did not move: interrupted", e);
+        }
+    }
+
+    /** Sends a frozen process: its spec and totals, then its state in pieces a ring carries. */
+    private void ship(Channel c, Frozen f) {
+        byte[] meta = Incoming.meta(f);
+        byte[] state = f.resume().state();
+        int max = c.out().maxPayload();
+        String down = "pid=" + f.pid() + " did not move: vnode " + c.peer() + " went down during the move";
+        byte[] lengths = java.nio.ByteBuffer.allocate(8).putInt(meta.length).putInt(state.length).array();
+        if (!c.send(MIGRATE, f.pid(), lengths, 0, lengths.length)) {
+            throw new IllegalArgumentException(down);
+        }
+        for (byte[] part : new byte[][] {meta, state}) {
+            for (int off = 0; off < part.length; off += max) {
+                if (!c.send(MIGRATE_DATA, f.pid(), part, off, Math.min(max, part.length - off))) {
+                    throw new IllegalArgumentException(down);
+                }
+            }
+        }
+    }
+
+    /** Where a process runs away from home: its home asked for it back (on the service thread: ship on another). */
+    private void emigrateFor(Channel c, long pid) {
+        Thread t = new Thread(() -> {
+            try {
+                if (!runners.containsKey(pid) || !table.runs(pid)) {
+                    throw new IllegalArgumentException("pid=" + pid + " does not run on vnode " + self);
+                }
+                Frozen f = table.freeze(pid, FREEZE_NANOS);
+                CompletableFuture<Void> ack = new CompletableFuture<>();
+                outgoing.put(pid, ack);
+                try {
+                    ship(c, f);
+                    await(ack, pid, c.peer());
+                } catch (RuntimeException e) {
+                    table.thaw(pid);
+                    throw e;
+                } finally {
+                    outgoing.remove(pid);
+                }
+                Runner r = runners.remove(pid);
+                // Its exit is its home's business now: this copy's end is never reported.
+                table.vanish(pid, new CompletableFuture<>());
+                if (r != null && r.stdin() != null) {
+                    r.stdin().feed(null);
+                }
+            } catch (RuntimeException e) {
+                byte[] why = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
+                c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
+            }
+        }, "mosix migrate " + pid);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** A moved process arrived whole: run it here, and tell the sender to end its frozen copy. */
+    private void arrive(Channel c, long pid, Incoming arrived) {
+        int home = ProcessManager.homeOf(pid);
+        try {
+            Incoming in = arrived.decoded();
+            if (home == self) {
+                Deputy d = deputies.get(pid);
+                if (d == null || d.exit.isDone()) {
+                    throw new IllegalArgumentException("pid=" + pid + " has no running deputy at its home vnode " + self);
+                }
+                ProcessSpec spec = in.spec.withStdout(d.out).withStderr(d.err).withStdin(null);
+                table.spawnMoved(pid, self, spec, new Resume(in.state, in.cpuNanos, in.allocatedBytes,
+                        in.startedMillis));
+                deputies.remove(pid); // home again: the table has it, and its deputy's waiters wait for it there
+                table.onExit(pid).whenComplete((s, failure) -> d.exit.complete(s != null ? s
+                        : new ExitStatus(255, "ended without a status: " + failure)));
+            } else {
+                if (c.home != home) {
+                    throw new IllegalArgumentException("pid=" + pid + " has home vnode " + home + ": a process moves"
+                            + " between its home and one other vnode (migrate it home first)");
+                }
+                RemoteInput stdin = in.hasStdin ? new RemoteInput() : null;
+                ProcessSpec spec = in.spec.withStdout(new RingOutput(c, STDOUT, pid))
+                        .withStderr(new RingOutput(c, STDERR, pid)).withStdin(stdin);
+                runners.put(pid, new Runner(c, stdin));
+                try {
+                    table.spawnMoved(pid, home, spec, new Resume(in.state, in.cpuNanos, in.allocatedBytes,
+                            in.startedMillis));
+                } catch (RuntimeException e) {
+                    runners.remove(pid);
+                    throw e;
+                }
+                reportExit(c, pid);
+            }
+        } catch (RuntimeException e) {
+            byte[] why = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
+            c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
+            CompletableFuture<Void> f = homecoming.get(pid);
+            if (f != null) {
+                f.completeExceptionally(e);
+            }
+            return;
+        }
+        c.send(MIGRATED, pid, new byte[0], 0, 0);
+        CompletableFuture<Void> f = homecoming.get(pid);
+        if (f != null) {
+            f.complete(null);
+        }
     }
 
     @Override

@@ -25,7 +25,8 @@ import org.smpcluster.nanokernel.Kernel;
  * {@code MosixVnode DIR CLUSTER VNODE}. One answer line per command on stdin: {@code spawn
  * VNODE CLASSPATH CLASS ARGS...} ({@code pid N}; each line the process prints comes as
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
- * SIGNAL}, {@code wait PID}.
+ * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
+ * VNODE|home} ({@code at VNODE NANOS}).
  */
 public final class MosixVnode {
 
@@ -67,6 +68,12 @@ public final class MosixVnode {
                         spec.stdout().flush();
                         spec.stderr().flush();
                     }
+                    case "timed-migrate" -> {
+                        long t0 = System.nanoTime();
+                        int at = node.migrate(Long.parseLong(w[1]), Placement.parse(w[2])).currentVnode();
+                        say("at " + at + " " + (System.nanoTime() - t0));
+                    }
+                    case "migrate" -> say("at " + node.migrate(Long.parseLong(w[1]), Placement.parse(w[2])).currentVnode());
                     case "lat" -> say("lat " + latencies());
                     case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
                     case "ps" -> say("ps " + show(node.processes()));

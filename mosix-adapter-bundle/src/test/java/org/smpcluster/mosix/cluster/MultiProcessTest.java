@@ -187,6 +187,75 @@ class MultiProcessTest {
         });
     }
 
+    /**
+     * Step 3's bar: a Migratable counter started at home on vnode 1 moves to vnode 2 and back
+     * while it prints; every line arrives at home once and in order, {@code where} follows it on
+     * both vnodes, and its home's wait gets its own status.
+     */
+    @Test
+    void shouldMigrateToVnode2AndBackWithEveryLineHomeOnceAndInOrder() {
+        assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
+            Child one = start(1);
+            Child two = start(2);
+            int n = 3000;
+            String pidLine = one.ask("spawn home " + programs + " Mover " + n);
+            assertTrue(pidLine.startsWith("pid "), pidLine);
+            long pid = Long.parseLong(pidLine.substring(4));
+            List<String> out = new ArrayList<>();
+            while (out.size() < 50) {
+                out.add(one.output());
+            }
+            assertEquals("at 2", one.ask("migrate " + pid + " 2"));
+            assertEquals("proc 2", one.ask("proc /proc/" + pid + "/where"), "/proc/PID/where at home follows it");
+            eventually(() -> two.ask("proc /proc/" + pid + "/where"), "proc 2");
+            assertTrue(two.ask("ps").contains(pid + ":1:2:RUNNING"), "vnode 2 runs it, home 1");
+            int moved = out.size();
+            while (out.size() < moved + 50) {
+                out.add(one.output()); // it prints on vnode 2, its lines come home
+            }
+            assertEquals("at 1", one.ask("migrate " + pid + " home"));
+            assertEquals("proc 1", one.ask("proc /proc/" + pid + "/where"), "home again");
+            eventually(() -> two.ask("proc /proc/" + pid + "/where"), "proc 1");
+            String status = one.ask("wait " + pid);
+            assertTrue(status.startsWith("status 7 "), "its own status, after two moves: " + status);
+            for (String line; !(line = one.output()).equals("stdout " + pid + " done"); ) {
+                out.add(line);
+            }
+            assertEquals(n, out.size(), "every line once");
+            for (int i = 0; i < n; i++) {
+                assertEquals("stdout " + pid + " count " + i, out.get(i), "line " + i + " once and in order");
+            }
+        });
+    }
+
+    @Test
+    void shouldRefuseToMigrateWhatCannotMoveOrToAVnodeThatIsDownAndLeaveItRunning() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            start(2);
+            long spin = Long.parseLong(one.ask("spawn home " + programs + " Spin").substring(4));
+            assertEquals("stdout " + spin + " spinning", one.output());
+            String refused = one.ask("migrate " + spin + " 2");
+            assertTrue(refused.startsWith("err IllegalArgumentException pid=" + spin + " cannot move: cantmove=not"
+                    + " migratable"), refused);
+            assertEquals("info " + spin + ":1:1:RUNNING", one.ask("info " + spin), "unharmed, at home");
+
+            long mover = Long.parseLong(one.ask("spawn home " + programs + " Mover 1000000").substring(4));
+            for (int i = 0; i < 5; i++) {
+                assertEquals("stdout " + mover + " count " + i, one.output());
+            }
+            String down = one.ask("migrate " + mover + " 5");
+            assertTrue(down.startsWith("err IllegalArgumentException vnode=5 is not up (up: [0, 1, 2])"), down);
+            assertEquals("info " + mover + ":1:1:RUNNING", one.ask("info " + mover), "unharmed, at home");
+            for (int i = 5; i < 100; i++) {
+                assertEquals("stdout " + mover + " count " + i, one.output(), "it goes on counting, no line lost");
+            }
+            assertEquals("ok", one.ask("kill " + spin + " KILL"));
+            assertEquals("ok", one.ask("kill " + mover + " KILL"));
+            assertEquals("status 137 (killed by SIGKILL)", one.ask("wait " + mover));
+        });
+    }
+
     private static long[] stamped(Child c, String spawn, int n) throws InterruptedException {
         String pidLine = c.ask(spawn);
         assertTrue(pidLine.startsWith("pid "), pidLine);
