@@ -561,7 +561,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                     }
                     m.restarts++;
                     m.state = VnodeState.BOOTING;
-                    m.spec = withDevices(m.spec, restartDevices(devices, id, m.spec.devices()));
+                    m.spec = withDevices(m.spec, restartDevices(devices, id));
                 }
                 start(m, line -> LOG.log(Level.INFO, line), true);
             } catch (RuntimeException e) {
@@ -757,7 +757,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
         awaitReclaimed(id);
         VnodeSpec spec;
         synchronized (vnodes) {
-            spec = withDevices(m.spec, restartDevices(devices, id, m.spec.devices()));
+            spec = withDevices(m.spec, restartDevices(devices, id));
         }
         return boot(spec, progress);
     }
@@ -769,7 +769,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
      * after step 5). A device moved away from it while it ran stays away; one moved to it
      * comes back with it.
      */
-    static List<String> restartDevices(DeviceManager devices, int id, List<String> booted) {
+    static List<String> restartDevices(DeviceManager devices, int id) {
         java.util.TreeSet<String> result = new java.util.TreeSet<>();
         List<DeviceInfo> table = devices.devices();
         for (DeviceInfo d : table) {
@@ -777,17 +777,7 @@ public final class Kmb implements Bootloader, AutoCloseable {
                 result.add(d.address());
             }
         }
-        try {
-            result.addAll(devices.reclaimed(id));
-        } catch (UnsupportedOperationException e) {
-            // A nanokernel from before DeviceManager.reclaimed: of the devices the vnode was
-            // booted with, those nobody owns now (a device moved elsewhere is not taken back).
-            for (String address : booted) {
-                if (table.stream().anyMatch(d -> d.address().equals(address) && d.owner() == DeviceInfo.UNASSIGNED)) {
-                    result.add(address);
-                }
-            }
-        }
+        result.addAll(devices.reclaimed(id));
         return List.copyOf(result);
     }
 

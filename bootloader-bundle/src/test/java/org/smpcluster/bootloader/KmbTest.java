@@ -122,12 +122,12 @@ class KmbTest {
     void shouldComputeTheDevicesOfARestart() {
         root.reclaimed.put(2, List.of(PORT));
         root.owner(DISK, 2); // given at a boot that failed after step 5: still vnode 2's
-        assertEquals(List.of(DISK, PORT), Kmb.restartDevices(root.devices, 2, List.of()));
+        assertEquals(List.of(DISK, PORT), Kmb.restartDevices(root.devices, 2));
 
-        root.reclaimed.remove(2); // a nanokernel without reclaimed(): of what it booted with, what nobody owns
+        root.reclaimed.remove(2); // moved away while it ran: nothing taken back from it, nothing it owns
         root.owner(DISK, 1);
         root.owner(PORT, DeviceInfo.UNASSIGNED);
-        assertEquals(List.of(PORT), Kmb.restartDevices(root.devices, 2, List.of(DISK, PORT)));
+        assertEquals(List.of(), Kmb.restartDevices(root.devices, 2));
     }
 
     @Test
