@@ -120,18 +120,7 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
             throw new IllegalStateException("the process table of vnode " + vnode + " is closed");
         }
         long pid = reservePid();
-        try {
-            VProcess p = new VProcess(this, pid, spec);
-            live.put(pid, p);
-            p.start();
-            ProcessInfo i = p.info();
-            listener.changed(i);
-            return i;
-        } finally {
-            synchronized (this) {
-                reserved.remove(pid);
-            }
-        }
+        return start(pid, () -> new VProcess(this, pid, spec));
     }
 
     /**
@@ -149,8 +138,13 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
                 throw new IllegalArgumentException("pid=" + pid + " already runs on vnode " + vnode);
             }
         }
+        return start(pid, () -> new VProcess(this, pid, home, spec));
+    }
+
+    /** Makes and starts the process of a reserved {@code pid}, then lets the reservation go. */
+    private ProcessInfo start(long pid, java.util.function.Supplier<VProcess> process) {
         try {
-            VProcess p = new VProcess(this, pid, home, spec);
+            VProcess p = process.get();
             live.put(pid, p);
             p.start();
             ProcessInfo i = p.info();
