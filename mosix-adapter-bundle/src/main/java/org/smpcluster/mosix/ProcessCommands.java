@@ -186,7 +186,7 @@ public final class ProcessCommands {
                 main = args.get(k++);
             }
             ProcessSpec spec = new ProcessSpec(cp, main, args.subList(k, args.size()), cwd, null, null, null, null,
-                    name, 0);
+                    name, 0, false, null, null);
             return new Run(spec, detach, where);
         }
 

@@ -1,5 +1,6 @@
 package org.smpcluster.api.process;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,32 @@ public interface ProcessManager {
      */
     default ProcessInfo migrate(long pid, Placement where) {
         throw new IllegalArgumentException("pid=" + pid + ": this process manager does not migrate processes");
+    }
+
+    /**
+     * Writes a checkpoint of a running {@link Migratable} process to {@code file} (null: its
+     * spec's {@link ProcessSpec#checkpointFile()}): it is frozen at its next safe point, its
+     * state and what it needs to start again (its spec, PID, home, totals) written, and it runs
+     * on. A {@code vfs:} file can be restarted on any vnode. Replaces the file only once the new
+     * checkpoint is complete, so a crash while writing leaves the last good one.
+     *
+     * @return the file written
+     * @throws IllegalArgumentException naming the PID and why it cannot be checkpointed (its
+     *                                  {@code cantmove}), no file to write to, or the file's error
+     */
+    default Path checkpoint(long pid, Path file) {
+        throw new IllegalArgumentException("pid=" + pid + ": this process manager does not checkpoint processes");
+    }
+
+    /**
+     * Starts a process again from a checkpoint {@link #checkpoint(long, Path)} wrote, on the
+     * vnode {@code where} names, continuing from the checkpointed state (its {@code restore}).
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it (missing, not a
+     *                                  checkpoint, truncated), or a vnode that is not up
+     */
+    default ProcessInfo restart(Path file, Placement where) {
+        throw new IllegalArgumentException("file=" + file + ": this process manager does not restart processes");
     }
 
     /**

@@ -1001,7 +1001,7 @@ public final class Deputies implements AutoCloseable {
             long parent = in.readLong();
             boolean hasStdin = in.readBoolean();
             return new Decoded(new ProcessSpec(cp, main, args, cwd == null ? null : Path.of(cwd), env, null, null, null,
-                    name, parent), hasStdin);
+                    name, parent, false, null, null), hasStdin);
         } catch (IOException e) {
             throw new IllegalArgumentException("a spawn record that does not decode: " + e, e);
         }
