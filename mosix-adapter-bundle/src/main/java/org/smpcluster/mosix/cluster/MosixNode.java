@@ -1,5 +1,7 @@
 package org.smpcluster.mosix.cluster;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -7,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 import org.smpcluster.api.nanokernel.Bridge;
 import org.smpcluster.api.nanokernel.BridgeManager;
@@ -20,6 +23,9 @@ import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
 import org.smpcluster.api.process.ProcessState;
 import org.smpcluster.api.process.Signal;
+import org.smpcluster.mosix.checkpoint.CheckpointFile;
+import org.smpcluster.mosix.checkpoint.Checkpointer;
+import org.smpcluster.mosix.checkpoint.Restarter;
 import org.smpcluster.mosix.layout.ProcTableDescriptor;
 import org.smpcluster.mosix.proc.ProcPublisher;
 import org.smpcluster.mosix.proc.ProcessTable;
@@ -42,6 +48,10 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     private final ProcessTable table;
     private final Deputies deputies;
     private final ClusterView cluster;
+    private final Checkpointer checkpointer;
+    private final Restarter restarter;
+    /** How checkpoint files' URIs become paths: host paths, and vfs: ones once a Vfs is bound. */
+    private volatile Function<URI, Path> paths = CheckpointFile::hostPath;
 
     public MosixNode(Nanokernel nanokernel, BridgeManager bridges, Portals portals) {
         this.nanokernel = nanokernel;
@@ -62,6 +72,14 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
             throw e;
         }
         this.cluster = new ClusterView(self, new Local(), v -> bridges.peek(v, ProcTableDescriptor.BRIDGE), this::up);
+        this.checkpointer = new Checkpointer(table, nanokernel::kernelThread);
+        this.restarter = new Restarter(self, table, deputies, this::best, () -> paths);
+        deputies.restarter(restarter);
+    }
+
+    /** Where checkpoint files' URIs resolve (the component sets the vfs's; null: host paths only). */
+    public void paths(Function<URI, Path> p) {
+        this.paths = p != null ? p : CheckpointFile::hostPath;
     }
 
     /** The portal {@link Deputies#VECTOR} arrived. */
@@ -105,7 +123,57 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
             case Placement.BEST_VNODE -> best();
             default -> where.vnode();
         };
-        return target == self ? table.spawn(spec) : deputies.spawn(target, spec);
+        ProcessInfo i = target == self ? table.spawn(spec) : deputies.spawn(target, spec);
+        if (spec.checkpointFile() != null) {
+            restarter.remember(i.pid(), spec.checkpointFile(), onExit(i.pid())); // for a restart if its vnode dies
+        }
+        return i;
+    }
+
+    /**
+     * Checkpoints a process that runs on this vnode (see {@link Checkpointer}); {@code file} null:
+     * its {@code -C} file. At its home the file is remembered for a restart if its vnode dies.
+     */
+    @Override
+    public Path checkpoint(long pid, Path file) {
+        if (!table.runs(pid)) {
+            ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
+            if (i.state() == ProcessState.EXITED) {
+                throw new IllegalArgumentException("pid=" + pid + " has ended: " + i.exit().orElse(null));
+            }
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + i.currentVnode() + ": checkpoint it"
+                    + " there (mosix:checkpoint on vnode " + i.currentVnode() + "), or start it with -C FILE -A SECONDS"
+                    + " (checkpointed where it runs)");
+        }
+        Path to = file != null ? file : table.specs().get(pid) != null ? table.specs().get(pid).checkpointFile() : null;
+        if (to == null) {
+            throw new IllegalArgumentException("pid=" + pid + " has no checkpoint file: give one (mosix:checkpoint PID"
+                    + " FILE), or start it with -C FILE");
+        }
+        Path written = checkpointer.checkpoint(pid, to);
+        if (ProcessManager.homeOf(pid) == self) {
+            restarter.remember(pid, written, table.onExit(pid));
+        }
+        return written;
+    }
+
+    /** Starts a process again from a checkpoint file; its PID as {@link Restarter} says. */
+    @Override
+    public ProcessInfo restart(Path file, Placement where) {
+        return restart(file, where, null, null);
+    }
+
+    /** The same, with the restarted process's stdout and stderr (null: the vnode's). */
+    public ProcessInfo restart(Path file, Placement where, java.io.OutputStream out, java.io.OutputStream err) {
+        int target = switch (where.vnode()) {
+            case Placement.HOME_VNODE -> self;
+            case Placement.BEST_VNODE -> best();
+            default -> where.vnode();
+        };
+        if (target != self && !up().contains(target)) {
+            throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up() + ")");
+        }
+        return restarter.restart(file, target, out, err);
     }
 
     /** The vnode with the fewest runnable processes per CPU now; this one when it ties. */
@@ -222,6 +290,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     @Override
     public void close() {
         try {
+            checkpointer.close();
             deputies.close();
             table.close();
         } finally {

@@ -253,6 +253,43 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         return p != null && !p.moved();
     }
 
+    /**
+     * Takes {@code pid} (of this vnode) for a process that starts again with its old PID (a
+     * restart from a checkpoint at its home); false when a live, ended or reserved process has it.
+     */
+    public synchronized boolean reserve(long pid) {
+        boolean used;
+        synchronized (ended) {
+            used = ended.containsKey(pid);
+        }
+        return !live.containsKey(pid) && !used && reserved.add(pid);
+    }
+
+    /** The specs of the processes that run here now (the checkpointer reads their -C/-A). */
+    public Map<Long, ProcessSpec> specs() {
+        Map<Long, ProcessSpec> out = new java.util.HashMap<>();
+        for (VProcess p : live.values()) {
+            if (!p.moved()) {
+                out.put(p.pid(), p.spec());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Ends a process at once as SIGKILL does, with {@code why} as its status (the OOM killer's).
+     *
+     * @throws IllegalArgumentException when it does not run here
+     */
+    public void kill(long pid, ExitStatus why) {
+        VProcess p = live.get(pid);
+        if (p == null || p.moved()) {
+            throw unknown(pid);
+        }
+        p.kill(why);
+        listener.changed(p.info());
+    }
+
     private synchronized long reservePid() {
         for (long tries = 0; tries < PID_RANGE; tries++) {
             long n = next;

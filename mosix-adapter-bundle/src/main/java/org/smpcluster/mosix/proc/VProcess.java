@@ -502,6 +502,28 @@ final class VProcess implements ProcessControl {
         exit.complete(s);
     }
 
+    /** Its spec as it runs (name and main class filled in): what a checkpoint of it records. */
+    synchronized ProcessSpec spec() {
+        return spec;
+    }
+
+    /**
+     * SIGKILL with a status that says why (the OOM killer's): no hooks, at once; nothing when it
+     * is ended already.
+     */
+    void kill(ExitStatus why) {
+        synchronized (this) {
+            if (state == ProcessState.EXITED) {
+                return;
+            }
+            if (!dying) {
+                status = why;
+                state = ProcessState.EXITING;
+            }
+        }
+        unwind();
+    }
+
     /** Whether it moved away (its threads here end, it does not). */
     boolean moved() {
         return successor != null;

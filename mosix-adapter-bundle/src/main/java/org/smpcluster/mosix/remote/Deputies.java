@@ -93,6 +93,8 @@ public final class Deputies implements AutoCloseable {
         final CompletableFuture<Void> started = new CompletableFuture<>();
         final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
         volatile ProcessInfo info;
+        /** Its vnode went down and the restarter took it: it starts again from its checkpoint. */
+        volatile boolean restarting;
 
         Deputy(long pid, int target, ProcessInfo info, OutputStream out, OutputStream err) {
             this.pid = pid;
@@ -390,6 +392,11 @@ public final class Deputies implements AutoCloseable {
         }
         for (Deputy d : deputies.values()) {
             if (!d.exit.isDone() && !live.contains(d.target)) {
+                Restarter r = restarter;
+                if (d.restarting || (d.started.isDone() && r != null && r.lost(d.pid, d.target))) {
+                    d.restarting = true; // restart() or lost() ends this deputy, off this thread
+                    continue;
+                }
                 d.end(new ExitStatus(255, "lost: vnode " + d.target + " where it ran went down"));
                 d.started.completeExceptionally(new IllegalArgumentException("vnode=" + d.target + " went down"));
             }
@@ -795,6 +802,90 @@ public final class Deputies implements AutoCloseable {
         }
     }
 
+    // ---- restart from a checkpoint (checkpoint/Restarter)
+
+    /** Told, on the service thread, of a process of this home whose vnode went down. */
+    public interface Restarter {
+        /**
+         * True when it takes the process: it then calls {@link #restart} or {@link #lost} for it,
+         * from another thread (this one serves the channels a restart talks over).
+         */
+        boolean lost(long pid, int where);
+    }
+
+    private volatile Restarter restarter;
+
+    public void restarter(Restarter r) {
+        this.restarter = r;
+    }
+
+    /**
+     * Starts a checkpointed process again on {@code target} (this vnode or another) with the PID
+     * of {@code f}, going on from its state, as a move from a file: over the (here, target)
+     * channel as migration ships one. A lost deputy of that PID (its vnode went down) hands over
+     * its stdio and its waiters, who get the restarted one's status; otherwise {@code out} and
+     * {@code err} are its stdio and the caller has reserved the PID.
+     *
+     * @throws IllegalArgumentException what the target said was wrong, or a target that is not up
+     */
+    public ProcessInfo restart(Frozen f, int target, OutputStream out, OutputStream err) {
+        long pid = f.pid();
+        Deputy old = deputies.get(pid);
+        if (old != null && !old.restarting) {
+            throw new IllegalArgumentException("pid=" + pid + " has a deputy on vnode " + self + " already");
+        }
+        OutputStream o = old != null ? old.out : out != null ? out : System.out;
+        OutputStream e = old != null ? old.err : err != null ? err : System.err;
+        ProcessSpec spec = f.spec();
+        if (target == self) {
+            ProcessInfo i = table.spawnMoved(pid, self, spec.withStdout(o).withStderr(e).withStdin(null), f.resume());
+            if (old != null) {
+                deputies.remove(pid, old); // the table has it now; the deputy's waiters wait for it there
+                table.onExit(pid).whenComplete((st, failure) -> old.exit.complete(st != null ? st
+                        : new ExitStatus(255, "ended without a status: " + failure)));
+            }
+            return i;
+        }
+        if (!up.get().contains(target)) {
+            throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up.get() + ")");
+        }
+        Channel c = channel(target);
+        ProcessInfo info = new ProcessInfo(pid, spec.parent(), spec.name(), self, target, ProcessState.RUNNING,
+                f.resume().cpuNanos(), f.resume().allocatedBytes(), f.resume().startedMillis(), Optional.empty(), "");
+        Deputy d = new Deputy(pid, target, info, o, e);
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        outgoing.put(pid, ack);
+        deputies.put(pid, d);
+        try {
+            ship(c, new Frozen(pid, self, spec.withStdin(null), f.resume()));
+            await(ack, pid, target);
+        } catch (RuntimeException x) {
+            if (old != null) {
+                deputies.put(pid, old);
+            } else {
+                deputies.remove(pid, d);
+            }
+            throw x;
+        } finally {
+            outgoing.remove(pid);
+        }
+        d.started.complete(null);
+        publisher.changed(d.info);
+        if (old != null) {
+            d.exit.whenComplete((st, failure) -> old.exit.complete(st != null ? st
+                    : new ExitStatus(255, "ended without a status: " + failure)));
+        }
+        return d.info;
+    }
+
+    /** A lost process the restarter took could not start again: it ends lost, saying why. */
+    public void lost(long pid, String why) {
+        Deputy d = deputies.get(pid);
+        if (d != null && !d.exit.isDone()) {
+            d.end(new ExitStatus(255, why));
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -974,6 +1065,9 @@ public final class Deputies implements AutoCloseable {
             nullable(o, spec.name());
             o.writeLong(spec.parent());
             o.writeBoolean(spec.stdin() != null);
+            // checkpoint/: -C FILE -A SECONDS go with it, so the vnode where it runs checkpoints it
+            nullable(o, spec.checkpointFile() == null ? null : spec.checkpointFile().toAbsolutePath().toString());
+            o.writeLong(spec.checkpointInterval() == null ? -1 : spec.checkpointInterval().toMillis());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -1000,8 +1094,11 @@ public final class Deputies implements AutoCloseable {
             String name = nullable(in);
             long parent = in.readLong();
             boolean hasStdin = in.readBoolean();
+            String checkpoints = nullable(in);
+            long every = in.readLong();
             return new Decoded(new ProcessSpec(cp, main, args, cwd == null ? null : Path.of(cwd), env, null, null, null,
-                    name, parent, false, null, null), hasStdin);
+                    name, parent, false, checkpoints == null ? null : Path.of(checkpoints),
+                    every < 0 ? null : java.time.Duration.ofMillis(every)), hasStdin);
         } catch (IOException e) {
             throw new IllegalArgumentException("a spawn record that does not decode: " + e, e);
         }

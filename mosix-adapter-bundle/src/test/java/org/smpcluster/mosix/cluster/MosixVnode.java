@@ -26,7 +26,9 @@ import org.smpcluster.nanokernel.Kernel;
  * VNODE CLASSPATH CLASS ARGS...} ({@code pid N}; each line the process prints comes as
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
- * VNODE|home} ({@code at VNODE NANOS}).
+ * VNODE|home} ({@code at VNODE NANOS}), {@code spawnck VNODE CLASSPATH CLASS FILE MILLIS ARGS...} (a spawn
+ * with checkpoints to FILE every MILLIS), {@code checkpoint PID FILE} ({@code file FILE}), {@code restart
+ * FILE VNODE|home|best} ({@code pid N at VNODE}).
  */
 public final class MosixVnode {
 
@@ -67,6 +69,33 @@ public final class MosixVnode {
                         say("pid " + p.pid());
                         spec.stdout().flush();
                         spec.stderr().flush();
+                    }
+                    case "spawnck" -> {
+                        // spawnck VNODE CLASSPATH CLASS FILE MILLIS ARGS...: with -C FILE -A MILLIS
+                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 6, w.length))
+                                .withCheckpoints(Path.of(w[4]), java.time.Duration.ofMillis(Long.parseLong(w[5])));
+                        long[] pid = new long[1];
+                        spec = spec.withStdout(lines("stdout", pid)).withStderr(lines("stderr", pid));
+                        ProcessInfo p = node.spawn(spec, Placement.parse(w[1]));
+                        synchronized (pid) {
+                            pid[0] = p.pid();
+                        }
+                        say("pid " + p.pid());
+                        spec.stdout().flush();
+                        spec.stderr().flush();
+                    }
+                    case "checkpoint" -> say("file " + node.checkpoint(Long.parseLong(w[1]), Path.of(w[2])));
+                    case "restart" -> {
+                        long[] pid = new long[1];
+                        OutputStream out = lines("stdout", pid);
+                        OutputStream err = lines("stderr", pid);
+                        ProcessInfo p = node.restart(Path.of(w[1]), Placement.parse(w[2]), out, err);
+                        synchronized (pid) {
+                            pid[0] = p.pid();
+                        }
+                        say("pid " + p.pid() + " at " + p.currentVnode());
+                        out.flush();
+                        err.flush();
                     }
                     case "timed-migrate" -> {
                         long t0 = System.nanoTime();
