@@ -39,7 +39,7 @@ import org.smpcluster.api.process.Signal;
 public final class ProcessCommands {
 
     static final String RUN_USAGE = """
-            usage: mosix:run [-d] [-n VNODE | -h | -b] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
+            usage: mosix:run [-d] [-n VNODE | -h | -b] [--name NAME] [-C FILE [-A SECONDS]] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
               runs a Java program as a process with this vnode as its home (its own class loader,
               thread group, stdio and exit status); in the foreground its stdio is this terminal's,
               ^C sends it SIGINT (a second ^C SIGKILL), and the command ends with it. Run elsewhere,
@@ -50,7 +50,9 @@ public final class ProcessCommands {
               -cp, --class-path CP  jars and directories, separated by '%s'
               -jar JAR              run the jar's Main-Class
               -d, --detach          run in the background: print its PID and return
-              --name NAME           the name mosix:ps shows (default: the main class's)""".formatted(File.pathSeparator);
+              --name NAME           the name mosix:ps shows (default: the main class's)
+              -C FILE               checkpoints of it go to FILE (mosix:checkpoint PID; a restart if its vnode dies)
+              -A SECONDS            checkpoint it every SECONDS (with -C; a migratable program only)""".formatted(File.pathSeparator);
     static final String KILL_USAGE = """
             usage: mosix:kill [-SIGNAL] PID...
               sends a signal (default TERM) to the process wherever it runs in the cluster:
@@ -151,6 +153,8 @@ public final class ProcessCommands {
             boolean detach = false;
             Placement where = Placement.HOME;
             String name = null;
+            Path checkpoints = null;
+            java.time.Duration every = null;
             List<Path> cp = null;
             boolean jar = false;
             int k = 0;
@@ -166,13 +170,15 @@ public final class ProcessCommands {
                     case "-h", "--home" -> where = Placement.HOME;
                     case "-b", "--best" -> where = Placement.BEST;
                     case "--name" -> name = value(args, k++, a);
+                    case "-C", "--checkpoint-file" -> checkpoints = cwd.resolve(value(args, k++, a));
+                    case "-A", "--checkpoint-every" -> every = seconds(value(args, k++, a));
                     case "-cp", "-classpath", "--class-path" -> cp = classPath(value(args, k++, a), cwd);
                     case "-jar" -> {
                         cp = List.of(cwd.resolve(value(args, k++, a)));
                         jar = true;
                     }
                     default -> throw new IllegalArgumentException("option=" + a + " is not one of -d --detach -n --node"
-                            + " -h --home -b --best --name -cp --class-path -jar --help (mosix:run --help)");
+                            + " -h --home -b --best --name -C -A -cp --class-path -jar --help (mosix:run --help)");
                 }
             }
             if (cp == null) {
@@ -187,7 +193,26 @@ public final class ProcessCommands {
             }
             ProcessSpec spec = new ProcessSpec(cp, main, args.subList(k, args.size()), cwd, null, null, null, null,
                     name, 0, false, null, null);
+            if (every != null && checkpoints == null) {
+                throw new IllegalArgumentException("option=-A needs -C FILE: where the checkpoints go (mosix:run --help)");
+            }
+            if (checkpoints != null) {
+                spec = spec.withCheckpoints(checkpoints, every);
+            }
             return new Run(spec, detach, where);
+        }
+
+        /** -A SECONDS: a positive number, fractions allowed (0.2 is 200 ms). */
+        private static java.time.Duration seconds(String s) {
+            try {
+                double v = Double.parseDouble(s.strip());
+                if (v > 0 && v < 1e9) {
+                    return java.time.Duration.ofMillis(Math.max(1, Math.round(v * 1000)));
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException("seconds=" + s + " is not a positive number of seconds (-A 60, -A 0.5)");
         }
 
         private static int vnode(String s) {

@@ -109,6 +109,33 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
     }
 
     @Override
+    public java.nio.file.Path checkpoint(long pid, java.nio.file.Path file) {
+        return node.checkpoint(pid, file);
+    }
+
+    @Override
+    public ProcessInfo restart(java.nio.file.Path file, Placement where) {
+        return node.restart(file, where);
+    }
+
+    /** mosix:restart: the restarted process's output to the command's console. */
+    ProcessInfo restart(java.nio.file.Path file, Placement where, java.io.OutputStream out, java.io.OutputStream err) {
+        return node.restart(file, where, out, err);
+    }
+
+    /** The cluster filesystem, when this vnode has one: checkpoints' vfs: paths resolve through it. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    void bindVfs(org.smpcluster.api.vfs.Vfs vfs) {
+        node.paths(uri -> org.smpcluster.api.vfs.Vfs.SCHEME.equals(uri.getScheme()) ? vfs.path(uri)
+                : org.smpcluster.mosix.checkpoint.CheckpointFile.hostPath(uri));
+    }
+
+    void unbindVfs(org.smpcluster.api.vfs.Vfs vfs) {
+        node.paths(null);
+    }
+
+    @Override
     public boolean handle(int vector, long hits) {
         node.interrupt();
         return true;

@@ -43,11 +43,19 @@ public final class Checkpointer implements AutoCloseable {
 
     /**
      * Freezes {@code pid} (running here) at a safe point, takes its state, thaws it and writes the
-     * checkpoint to {@code file}.
+     * checkpoint to {@code file} (null: its {@code -C} file).
      *
      * @throws IllegalArgumentException why it cannot be checkpointed (its cantmove), or the file's error
      */
     public Path checkpoint(long pid, Path file) {
+        if (file == null) {
+            ProcessSpec s = table.specs().get(pid);
+            file = s != null ? s.checkpointFile() : null;
+            if (file == null) {
+                throw new IllegalArgumentException("pid=" + pid + (s == null ? " does not run here" : " has no checkpoint"
+                        + " file: give one (mosix:checkpoint PID FILE), or start it with -C FILE"));
+            }
+        }
         Frozen f;
         try {
             f = table.freeze(pid, FREEZE_NANOS);

@@ -145,12 +145,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
                     + " there (mosix:checkpoint on vnode " + i.currentVnode() + "), or start it with -C FILE -A SECONDS"
                     + " (checkpointed where it runs)");
         }
-        Path to = file != null ? file : table.specs().get(pid) != null ? table.specs().get(pid).checkpointFile() : null;
-        if (to == null) {
-            throw new IllegalArgumentException("pid=" + pid + " has no checkpoint file: give one (mosix:checkpoint PID"
-                    + " FILE), or start it with -C FILE");
-        }
-        Path written = checkpointer.checkpoint(pid, to);
+        Path written = checkpointer.checkpoint(pid, file);
         if (ProcessManager.homeOf(pid) == self) {
             restarter.remember(pid, written, table.onExit(pid));
         }
