@@ -27,6 +27,7 @@ import org.smpcluster.mosix.checkpoint.CheckpointFile;
 import org.smpcluster.mosix.checkpoint.Checkpointer;
 import org.smpcluster.mosix.checkpoint.Restarter;
 import org.smpcluster.mosix.layout.ProcTableDescriptor;
+import org.smpcluster.mosix.proc.OomKiller;
 import org.smpcluster.mosix.proc.ProcPublisher;
 import org.smpcluster.mosix.proc.ProcessTable;
 import org.smpcluster.mosix.remote.Deputies;
@@ -49,6 +50,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     private final Deputies deputies;
     private final ClusterView cluster;
     private final Checkpointer checkpointer;
+    private final OomKiller oom;
     private final Restarter restarter;
     /** How checkpoint files' URIs become paths: host paths, and vfs: ones once a Vfs is bound. */
     private volatile Function<URI, Path> paths = CheckpointFile::hostPath;
@@ -72,6 +74,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
             throw e;
         }
         this.cluster = new ClusterView(self, new Local(), v -> bridges.peek(v, ProcTableDescriptor.BRIDGE), this::up);
+        this.oom = new OomKiller(table);
         this.checkpointer = new Checkpointer(table, nanokernel::kernelThread);
         this.restarter = new Restarter(self, table, deputies, this::best, () -> paths);
         deputies.restarter(restarter);
@@ -285,6 +288,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     @Override
     public void close() {
         try {
+            oom.close();
             checkpointer.close();
             deputies.close();
             table.close();

@@ -276,6 +276,26 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         return out;
     }
 
+    /** The live process here that allocated most, as last sampled; 0 when none runs. */
+    long heaviest() {
+        long pid = 0;
+        long most = -1;
+        for (VProcess p : live.values()) {
+            long a = p.allocatedSoFar();
+            if (!p.moved() && !p.dying() && a > most) {
+                most = a;
+                pid = p.pid();
+            }
+        }
+        return pid;
+    }
+
+    /** Bytes a live process here allocated, as last sampled; -1 when it does not run here. */
+    long allocatedSoFar(long pid) {
+        VProcess p = live.get(pid);
+        return p == null ? -1 : p.allocatedSoFar();
+    }
+
     /**
      * Ends a process at once as SIGKILL does, with {@code why} as its status (the OOM killer's).
      *
@@ -286,8 +306,7 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         if (p == null || p.moved()) {
             throw unknown(pid);
         }
-        p.kill(why);
-        listener.changed(p.info());
+        p.kill(why); // not published here: info() samples, which allocates; the sampler shows it within 100 ms
     }
 
     private synchronized long reservePid() {

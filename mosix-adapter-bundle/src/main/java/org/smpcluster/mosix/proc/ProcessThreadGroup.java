@@ -23,6 +23,13 @@ final class ProcessThreadGroup extends ThreadGroup {
         if (e instanceof ProcessDeath || process.dying()) {
             return;
         }
+        if (e instanceof OutOfMemoryError) {
+            // Java would only end this thread; its process ends, as the OOM killer would end it
+            // (the heap is the vnode's, and the rest of the process is likely to fail next).
+            // Nothing printed first: printing may need the memory that just ran out.
+            process.outOfMemory(t, e);
+            return;
+        }
         if (t == process.mainThread()) {
             process.mainThrew(e);
             trimLauncherFrames(e);

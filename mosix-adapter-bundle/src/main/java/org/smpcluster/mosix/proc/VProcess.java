@@ -511,6 +511,17 @@ final class VProcess implements ProcessControl {
      * SIGKILL with a status that says why (the OOM killer's): no hooks, at once; nothing when it
      * is ended already.
      */
+    /** An OutOfMemoryError no code of the program caught: it ends the process, not the vnode. */
+    void outOfMemory(Thread t, Throwable e) {
+        OomKiller.releaseReserve(); // the kill itself needs a little heap: the reserve is for that
+        kill(new ExitStatus(137, "killed by SIGKILL: out of memory (" + e + " in thread \"" + t.getName() + "\")"));
+    }
+
+    /** Bytes its threads allocated, as last sampled (no new sample: the OOM killer must not allocate). */
+    long allocatedSoFar() {
+        return allocBase + usage.allocatedBytes();
+    }
+
     void kill(ExitStatus why) {
         synchronized (this) {
             if (state == ProcessState.EXITED) {

@@ -64,9 +64,13 @@ class CheckpointMultiProcessTest {
     }
 
     Child start(int vnode) throws Exception {
+        return start(vnode, "-Xmx128m");
+    }
+
+    Child start(int vnode, String heap) throws Exception {
         List<String> command = List.of("taskset", "-c", Integer.toString(vnode % 2),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-Xmx128m", "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(), SHM.toString(),
+                heap, "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(), SHM.toString(),
                 cluster, Integer.toString(vnode));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
@@ -134,6 +138,32 @@ class CheckpointMultiProcessTest {
             String info = one.ask("info " + a);
             assertTrue(info.equals("info " + a + ":1:1:EXITED(0)"), "restarted at home, the one live vnode with a"
                     + " process table (the root of this test runs none), same PID: " + info);
+        });
+    }
+
+    /**
+     * Issue 12's OOM killer: in a vnode JVM with a small heap, a program that allocates without
+     * bound beside one that sums: the allocator is killed with the OOM status, the other finishes
+     * with the right sum, and the vnode runs processes on.
+     */
+    @Test
+    void shouldKillTheProcessThatAllocatesWithoutBoundAndKeepTheVnodeAndTheOtherOne() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1, "-Xmx96m");
+            long n = 3000;
+            long calm = pid(one.ask("spawn home " + programs + " Summer " + n));
+            long hog = pid(one.ask("spawn home " + programs + " Hog 256 10"));
+            String status = one.ask("wait " + hog);
+            System.out.println("mosix oom-status " + status);
+            assertTrue(status.startsWith("status 137 (killed by SIGKILL: out of memory, vnode 1 heap "), status);
+            String line;
+            while (!(line = one.output()).startsWith("stdout " + calm + " sum ")) {
+                assertFalse(line.startsWith("stderr " + calm), "the other one is unharmed: " + line);
+            }
+            assertEquals("stdout " + calm + " sum " + n * (n - 1) / 2, line);
+            assertEquals("status 0 (exited)", one.ask("wait " + calm));
+            long after = pid(one.ask("spawn home " + programs + " Exit3"));
+            assertEquals("status 3 (exited)", one.ask("wait " + after), "the vnode lives and runs processes");
         });
     }
 
