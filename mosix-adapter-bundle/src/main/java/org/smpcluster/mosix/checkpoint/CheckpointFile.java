@@ -90,11 +90,15 @@ public final class CheckpointFile {
      * @throws UncheckedIOException naming the file, when it cannot be written (the old one stays)
      */
     public static void write(Path file, Frozen f, long writtenMillis) {
-        byte[] content = content(f, writtenMillis);
+        // The content is the meta then the state, written as they are: the state (which may be
+        // most of it, 64 MiB say) is neither copied nor buffered on its way to the file.
+        byte[] meta = meta(f, writtenMillis);
+        byte[] state = f.resume().state();
         CRC32 crc = new CRC32();
-        crc.update(content);
+        crc.update(meta);
+        crc.update(state);
         ByteBuffer header = ByteBuffer.allocate(HEADER).put(MAGIC).putInt(VERSION).putInt((int) crc.getValue())
-                .putLong(content.length).flip();
+                .putLong((long) meta.length + state.length).flip();
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         // One writer per JVM and thread: two vnodes (or a periodic and an asked-for checkpoint) writing
@@ -107,9 +111,10 @@ public final class CheckpointFile {
                 while (header.hasRemaining()) {
                     ch.write(header);
                 }
-                ByteBuffer body = ByteBuffer.wrap(content);
-                while (body.hasRemaining()) {
-                    ch.write(body);
+                for (ByteBuffer body : new ByteBuffer[] {ByteBuffer.wrap(meta), ByteBuffer.wrap(state)}) {
+                    while (body.hasRemaining()) {
+                        ch.write(body);
+                    }
                 }
                 ch.force(true); // on the device before it can become the checkpoint
             }
@@ -194,8 +199,9 @@ public final class CheckpointFile {
         }
     }
 
-    private static byte[] content(Frozen f, long writtenMillis) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(f.resume().state().length + 512);
+    /** The content up to the state's bytes (their length is its last field). */
+    private static byte[] meta(Frozen f, long writtenMillis) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         try (DataOutputStream o = new DataOutputStream(bytes)) {
             o.writeLong(f.pid());
             o.writeInt(f.home());
@@ -227,7 +233,6 @@ public final class CheckpointFile {
             o.writeLong(f.resume().allocatedBytes());
             o.writeLong(f.resume().startedMillis());
             o.writeInt(f.resume().state().length);
-            o.write(f.resume().state());
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }

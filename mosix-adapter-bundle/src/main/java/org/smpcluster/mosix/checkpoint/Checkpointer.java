@@ -11,6 +11,7 @@ import java.util.function.BiFunction;
 import org.smpcluster.api.process.ProcessSpec;
 import org.smpcluster.mosix.proc.Frozen;
 import org.smpcluster.mosix.proc.ProcessTable;
+import org.smpcluster.mosix.proc.Resume;
 
 /**
  * Checkpoints of the processes that run on this vnode: on demand ({@link #checkpoint}) and every
@@ -62,7 +63,16 @@ public final class Checkpointer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("pid=" + pid + " cannot be checkpointed: " + e.getMessage(), e);
         }
-        table.thaw(pid); // the state is taken: it runs on while the file is written
+        // A copy while it is frozen: checkpoint() may hand over the array it goes on writing to
+        // (migration ships before it thaws; a checkpoint writes after), and a torn state is no state.
+        byte[] state;
+        try {
+            state = f.resume().state().clone();
+        } finally {
+            table.thaw(pid); // the state is taken: it runs on while the file is written
+        }
+        f = new Frozen(f.pid(), f.home(), f.spec(), new Resume(state, f.resume().cpuNanos(), f.resume().allocatedBytes(),
+                f.resume().startedMillis()));
         try {
             CheckpointFile.write(file, f, System.currentTimeMillis());
         } catch (UncheckedIOException e) {

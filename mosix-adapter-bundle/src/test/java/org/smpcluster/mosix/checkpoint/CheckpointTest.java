@@ -222,6 +222,51 @@ class CheckpointTest {
         assertEquals(1, CheckpointFile.read(file, CheckpointFile::hostPath).writtenMillis());
     }
 
+    /**
+     * The checkpoint figures: a Ballast process with 1 MiB, then 64 MiB, of state checkpointed to
+     * a host file (freeze to the file forced and moved into place; the part the process is
+     * stopped for, freeze and the state's copy to thaw, beside it), and the file read back (CRC checked, decoded).
+     * Median of 7 rounds after one warm-up, printed as the benches print figures.
+     */
+    @Test
+    void shouldPrintTheCheckpointFigures(@TempDir Path dir) throws Exception {
+        for (int mib : new int[] {1, 64}) {
+            Out out = new Out();
+            ProcessInfo p = table.spawn(ProcessSpec.of("Ballast", programs).withArgs(Integer.toString(mib)).withStdout(out));
+            waitFor("its state", () -> out.text().contains("ready "));
+            Path file = dir.resolve("ballast-" + mib + ".ckpt");
+            long[] total = new long[7];
+            long[] stopped = new long[7];
+            long[] read = new long[7];
+            for (int r = -1; r < total.length; r++) {
+                long t0 = System.nanoTime();
+                checkpointer.checkpoint(p.pid(), file);
+                long t1 = System.nanoTime();
+                byte[] copy = table.freeze(p.pid(), TimeUnit.SECONDS.toNanos(5)).resume().state().clone();
+                long t2 = System.nanoTime();
+                table.thaw(p.pid());
+                assertEquals(mib << 20, copy.length);
+                long t3 = System.nanoTime();
+                CheckpointFile.Checkpoint c = CheckpointFile.read(file, CheckpointFile::hostPath);
+                long t4 = System.nanoTime();
+                assertEquals(mib << 20, c.frozen().resume().state().length);
+                if (r >= 0) {
+                    total[r] = t1 - t0;
+                    stopped[r] = t3 - t1; // freeze (safe point, its checkpoint(), the copy) to thaw: what a checkpoint stops it for
+                    read[r] = t4 - t3;
+                }
+            }
+            Arrays.sort(total);
+            Arrays.sort(stopped);
+            Arrays.sort(read);
+            System.out.printf(java.util.Locale.ROOT, "mosix checkpoint-%dMiB-median %.1f ms%nmosix checkpoint-%dMiB-frozen-median"
+                    + " %.1f ms%nmosix checkpoint-%dMiB-read-median %.1f ms%n", mib, total[3] / 1e6, mib, stopped[3] / 1e6,
+                    mib, read[3] / 1e6);
+            table.signal(p.pid(), Signal.SIGKILL);
+            table.onExit(p.pid()).get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void shouldRefuseAPathOfAnotherSchemeWithoutItsFileSystem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
