@@ -170,7 +170,7 @@ public final class ProcessCommands {
                     case "-h", "--home" -> where = Placement.HOME;
                     case "-b", "--best" -> where = Placement.BEST;
                     case "--name" -> name = value(args, k++, a);
-                    case "-C", "--checkpoint-file" -> checkpoints = cwd.resolve(value(args, k++, a));
+                    case "-C", "--checkpoint-file" -> checkpoints = checkpointFile(value(args, k++, a), cwd);
                     case "-A", "--checkpoint-every" -> every = seconds(value(args, k++, a));
                     case "-cp", "-classpath", "--class-path" -> cp = classPath(value(args, k++, a), cwd);
                     case "-jar" -> {
@@ -200,6 +200,16 @@ public final class ProcessCommands {
                 spec = spec.withCheckpoints(checkpoints, every);
             }
             return new Run(spec, detach, where);
+        }
+
+        /** -C FILE: a host path (relative to the shell's directory). */
+        private static Path checkpointFile(String s, Path cwd) {
+            if (s.startsWith("vfs:")) {
+                // not resolved here (this command has no Vfs); mosix:checkpoint and the API take them
+                throw new IllegalArgumentException("file=" + s + ": mosix:run -C takes a host path (vfs: paths: mosix:checkpoint"
+                        + " PID vfs:/..., or ProcessSpec.withCheckpoints)");
+            }
+            return cwd.resolve(s);
         }
 
         /** -A SECONDS: a positive number, fractions allowed (0.2 is 200 ms). */

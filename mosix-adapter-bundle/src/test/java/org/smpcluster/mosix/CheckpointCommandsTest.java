@@ -146,6 +146,9 @@ class CheckpointCommandsTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> ProcessCommands.Run.parse(List.of("-C", "f", "-A", "-1", "-cp", "p", "M"), cwd));
         assertEquals("seconds=-1 is not a positive number of seconds (-A 60, -A 0.5)", bad.getMessage());
+        IllegalArgumentException vfs = assertThrows(IllegalArgumentException.class,
+                () -> ProcessCommands.Run.parse(List.of("-C", "vfs:/tmp/c", "-cp", "p", "M"), cwd));
+        assertTrue(vfs.getMessage().startsWith("file=vfs:/tmp/c: mosix:run -C takes a host path"), vfs.getMessage());
     }
 
     @Test
