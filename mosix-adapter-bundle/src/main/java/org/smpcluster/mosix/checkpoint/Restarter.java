@@ -101,7 +101,15 @@ public final class Restarter implements Deputies.Restarter {
         if (file == null || !Files.exists(file)) {
             return false; // no checkpoint: lost, as the deputy says
         }
-        Thread t = new Thread(() -> restartLost(pid, where, file), "mosix restart " + pid);
+        Thread t = new Thread(() -> {
+            try {
+                restartLost(pid, where, file);
+            } catch (RuntimeException | Error e) {
+                // The deputy waits in "restarting" for restart() or lost(): never leave it there.
+                deputies.lost(pid, "lost: vnode " + where + " where it ran went down; its restart failed: " + e);
+                throw e;
+            }
+        }, "mosix restart " + pid);
         t.setDaemon(true);
         t.start();
         return true;
