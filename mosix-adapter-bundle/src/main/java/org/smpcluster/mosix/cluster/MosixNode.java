@@ -78,6 +78,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
         this.checkpointer = new Checkpointer(table, nanokernel::kernelThread);
         this.restarter = new Restarter(self, table, deputies, this::best, () -> paths);
         deputies.restarter(restarter);
+        deputies.checkpoints(checkpointer::checkpoint);
     }
 
     /** Where checkpoint files' URIs resolve (the component sets the vfs's; null: host paths only). */
@@ -139,14 +140,20 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
      */
     @Override
     public Path checkpoint(long pid, Path file) {
+        if (!table.runs(pid) && deputies.isDeputy(pid) && ProcessManager.homeOf(pid) == self
+                && info(pid).map(i -> i.state() != ProcessState.EXITED).orElse(false)) {
+            Path written = deputies.checkpointThere(pid, file); // its home asks where it runs
+            restarter.remember(pid, written, onExit(pid));
+            return written;
+        }
         if (!table.runs(pid)) {
             ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
             if (i.state() == ProcessState.EXITED) {
                 throw new IllegalArgumentException("pid=" + pid + " has ended: " + i.exit().orElse(null));
             }
-            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + i.currentVnode() + ": checkpoint it"
-                    + " there (mosix:checkpoint on vnode " + i.currentVnode() + "), or start it with -C FILE -A SECONDS"
-                    + " (checkpointed where it runs)");
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + i.currentVnode() + " with home vnode "
+                    + i.homeVnode() + ": checkpoint it from its home or where it runs (mosix:checkpoint on vnode "
+                    + i.homeVnode() + " or " + i.currentVnode() + ")");
         }
         Path written = checkpointer.checkpoint(pid, file);
         if (ProcessManager.homeOf(pid) == self) {

@@ -101,6 +101,15 @@ public final class ChannelDescriptor {
     public static final int MIGRATED = 15;
     /** Either way: the move failed (payload: why, UTF-8); the sender thaws its frozen copy. */
     public static final int MIGRATE_FAILED = 16;
+    /**
+     * Home to where its process runs: checkpoint it (payload: the file, a host path in UTF-8; empty:
+     * its -C file). Numbered apart from the move's records, which may grow.
+     */
+    public static final int CHECKPOINT_REQUEST = 32;
+    /** Back home: the checkpoint is written (payload: the file, UTF-8). */
+    public static final int CHECKPOINTED = 33;
+    /** Back home: no checkpoint (payload: why, UTF-8). */
+    public static final int CHECKPOINT_FAILED = 34;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 

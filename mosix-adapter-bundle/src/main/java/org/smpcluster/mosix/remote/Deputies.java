@@ -1,5 +1,8 @@
 package org.smpcluster.mosix.remote;
 
+import static org.smpcluster.mosix.layout.ChannelDescriptor.CHECKPOINTED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.CHECKPOINT_FAILED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.CHECKPOINT_REQUEST;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.EXIT;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.FAILED;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE;
@@ -434,6 +437,16 @@ public final class Deputies implements AutoCloseable {
                     }
                 }
                 case MIGRATE_REQUEST -> emigrateFor(c, pid);
+                case CHECKPOINT_REQUEST -> checkpointFor(c, pid, payload.toArray(ValueLayout.JAVA_BYTE));
+                case CHECKPOINTED, CHECKPOINT_FAILED -> {
+                    CompletableFuture<String> f = checkpointing.get(pid);
+                    String said = new String(payload.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                    if (f != null && type == CHECKPOINTED) {
+                        f.complete(said);
+                    } else if (f != null) {
+                        f.completeExceptionally(new IllegalArgumentException(said));
+                    }
+                }
                 case MIGRATE -> incoming.put(pid, new Incoming(payload.toArray(ValueLayout.JAVA_BYTE)));
                 case MIGRATE_DATA -> {
                     Incoming in = incoming.get(pid);
@@ -876,6 +889,82 @@ public final class Deputies implements AutoCloseable {
                     : new ExitStatus(255, "ended without a status: " + failure)));
         }
         return d.info;
+    }
+
+    /** Checkpoints of processes running here, as the home asks for them (checkpoint/Checkpointer). */
+    public interface Checkpoints {
+        Path checkpoint(long pid, Path file);
+    }
+
+    private volatile Checkpoints checkpoints;
+    /** Home: checkpoints asked of where a process runs, until it answers. */
+    private final Map<Long, CompletableFuture<String>> checkpointing = new ConcurrentHashMap<>();
+
+    public void checkpoints(Checkpoints c) {
+        this.checkpoints = c;
+    }
+
+    /**
+     * Home: has the vnode where its process {@code pid} runs checkpoint it to {@code file} (a host
+     * path; null: its -C file); returns the file written, once it is.
+     *
+     * @throws IllegalArgumentException why it cannot be checkpointed, as that vnode says it
+     */
+    public Path checkpointThere(long pid, Path file) {
+        Deputy d = deputies.get(pid);
+        if (d == null || d.exit.isDone()) {
+            throw new IllegalArgumentException("pid=" + pid + " has no running deputy on vnode " + self);
+        }
+        if (file != null && file.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+            throw new IllegalArgumentException("file=" + file + ": a process on another vnode is checkpointed to a host"
+                    + " path (vfs: there: not yet; give it -C FILE)");
+        }
+        byte[] b = file == null ? new byte[0] : file.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<String> f = new CompletableFuture<>();
+        if (checkpointing.putIfAbsent(pid, f) != null) {
+            throw new IllegalArgumentException("pid=" + pid + " is being checkpointed already");
+        }
+        try {
+            if (!channel(d.target).send(CHECKPOINT_REQUEST, pid, b, 0, b.length)) {
+                throw new IllegalArgumentException("vnode=" + d.target + " went down before it took the checkpoint");
+            }
+            return Path.of(f.get(FREEZE_NANOS + MIGRATE_NANOS, TimeUnit.NANOSECONDS));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IllegalArgumentException r ? r
+                    : new IllegalArgumentException("pid=" + pid + ": no checkpoint: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalArgumentException("pid=" + pid + ": vnode " + d.target + " did not answer the checkpoint"
+                    + " within " + TimeUnit.NANOSECONDS.toSeconds(FREEZE_NANOS + MIGRATE_NANOS) + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("pid=" + pid + ": interrupted waiting for its checkpoint", e);
+        } finally {
+            checkpointing.remove(pid, f);
+        }
+    }
+
+    /** Where a process runs away from home: its home asked for a checkpoint (a freeze waits: not on the service thread). */
+    private void checkpointFor(Channel c, long pid, byte[] file) {
+        Thread t = new Thread(() -> {
+            byte[] answer;
+            int type;
+            try {
+                Checkpoints cp = checkpoints;
+                if (cp == null || !runners.containsKey(pid) || !table.runs(pid)) {
+                    throw new IllegalArgumentException("pid=" + pid + " does not run on vnode " + self);
+                }
+                Path written = cp.checkpoint(pid, file.length == 0 ? null
+                        : Path.of(new String(file, StandardCharsets.UTF_8)));
+                answer = written.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
+                type = CHECKPOINTED;
+            } catch (RuntimeException e) {
+                answer = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
+                type = CHECKPOINT_FAILED;
+            }
+            c.send(type, pid, answer, 0, Math.min(answer.length, c.out().maxPayload()));
+        }, "mosix checkpoint " + pid);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** A lost process the restarter took could not start again: it ends lost, saying why. */

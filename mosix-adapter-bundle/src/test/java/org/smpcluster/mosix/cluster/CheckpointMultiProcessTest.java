@@ -30,7 +30,8 @@ import org.smpcluster.nanokernel.mem.Physmem;
  * Checkpoint and restart across vnode JVMs: a root in this JVM, vnodes 1 and 2 in their own.
  * When vnode 2 is killed with SIGKILL, the checkpointed processes its home (vnode 1) ran there
  * start again from their last checkpoint and finish with the right result; a checkpoint taken at
- * home restarts on vnode 2 with a new PID. Every child is killed and the physmem file removed,
+ * home restarts on vnode 2 with a new PID; a home has the vnode where its process runs checkpoint
+ * it; a vnode with a small heap kills the process that allocates without bound. Every child is killed and the physmem file removed,
  * pass or fail.
  */
 class CheckpointMultiProcessTest {
@@ -206,11 +207,22 @@ class CheckpointMultiProcessTest {
             String down = one.ask("restart " + file + " 5");
             assertTrue(down.startsWith("err IllegalArgumentException vnode=5 is not up"), down);
 
+            // its home asks vnode 2, where it runs, for the checkpoint
             long c = pid(one.ask("spawn 2 " + programs + " Summer 100000"));
-            String there = one.ask("checkpoint " + c + " " + dir.resolve("c.ckpt"));
-            assertEquals("err IllegalArgumentException pid=" + c + " runs on vnode 2: checkpoint it there (mosix:checkpoint"
-                    + " on vnode 2), or start it with -C FILE -A SECONDS (checkpointed where it runs)", there);
+            while (!one.output().equals("stdout " + c + " at 200")) {
+                // counting on vnode 2
+            }
+            assertEquals("file " + dir.resolve("c.ckpt"), one.ask("checkpoint " + c + " " + dir.resolve("c.ckpt")));
+            org.smpcluster.mosix.proc.Frozen f = org.smpcluster.mosix.checkpoint.CheckpointFile.read(dir.resolve("c.ckpt"),
+                    org.smpcluster.mosix.checkpoint.CheckpointFile::hostPath).frozen();
+            assertEquals(c, f.pid());
+            assertTrue(Long.parseLong(new String(f.resume().state()).split(" ")[0]) >= 200, "its state, from vnode 2");
+            long spin = pid(one.ask("spawn 2 " + programs + " Spin"));
+            String refused = one.ask("checkpoint " + spin + " " + dir.resolve("spin.ckpt"));
+            assertTrue(refused.startsWith("err IllegalArgumentException pid=" + spin + " cannot be checkpointed: pid=" + spin
+                    + " cannot move: cantmove=not migratable"), refused);
             assertEquals("ok", one.ask("kill " + c + " KILL"));
+            assertEquals("ok", one.ask("kill " + spin + " KILL"));
         });
     }
 }
