@@ -142,6 +142,33 @@ class CheckpointMultiProcessTest {
         });
     }
 
+    /** -C and -A travel with a migration: after the move, the vnode it moved to writes its checkpoints. */
+    @Test
+    void shouldGoOnCheckpointingWhereAProcessMovedTo(@TempDir Path dir) {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            start(2);
+            Path file = dir.resolve("moving.ckpt");
+            long a = pid(one.ask("spawnck home " + programs + " Summer " + file + " 100 100000"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(file)) {
+                assertTrue(System.nanoTime() < deadline, "no checkpoint at home");
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            assertEquals("at 2", one.ask("migrate " + a + " 2"));
+            long moved = System.currentTimeMillis();
+            // a checkpoint written after the move can only be vnode 2's: home no longer runs it
+            while (org.smpcluster.mosix.checkpoint.CheckpointFile.read(file,
+                    org.smpcluster.mosix.checkpoint.CheckpointFile::hostPath).writtenMillis() <= moved + 50) {
+                assertTrue(System.nanoTime() < deadline, "vnode 2 never checkpointed it");
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            }
+            assertEquals("info " + a + ":1:2:RUNNING", one.ask("info " + a));
+            assertEquals("ok", one.ask("kill " + a + " KILL"));
+            assertEquals("status 137 (killed by SIGKILL)", one.ask("wait " + a));
+        });
+    }
+
     /**
      * Issue 12's OOM killer: in a vnode JVM with a small heap, a program that allocates without
      * bound beside one that sums: the allocator is killed with the OOM status, the other finishes
