@@ -267,6 +267,41 @@ class CheckpointTest {
         }
     }
 
+    /**
+     * The seam for {@code vfs:}: a checkpoint written into another file system (a zip file
+     * system: no atomic move, so the plain replace after the complete write), with a class path
+     * there, read back through a resolver of that scheme, and restarted from it.
+     */
+    @Test
+    void shouldWriteAndRestartACheckpointOnAnotherFileSystem(@TempDir Path dir) throws Exception {
+        Path outer = dir.resolve("volume.zip");
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(outer, Map.of("create", "true"))) {
+            Path classes = zip.getPath("/classes");
+            Files.createDirectories(classes);
+            Files.copy(programs.resolve("Summer.class"), classes.resolve("Summer.class"));
+            Out out = new Out();
+            ProcessInfo p = table.spawn(ProcessSpec.of("Summer", classes).withArgs("2000").withStdout(out));
+            waitFor("it to count", () -> out.text().contains("at 200\n"));
+            Path file = zip.getPath("/summer.ckpt");
+            checkpointer.checkpoint(p.pid(), file);
+            table.signal(p.pid(), Signal.SIGKILL);
+            table.onExit(p.pid()).get(20, TimeUnit.SECONDS);
+
+            // as a vnode's Vfs.path(URI) does for vfs: the path within this file system
+            java.util.function.Function<java.net.URI, Path> paths = uri -> "jar".equals(uri.getScheme())
+                    ? zip.getPath(uri.getSchemeSpecificPart().substring(uri.getSchemeSpecificPart().indexOf('!') + 1))
+                    : CheckpointFile.hostPath(uri);
+            Frozen f = CheckpointFile.read(file, paths).frozen();
+            assertEquals(java.util.List.of(classes), f.spec().classPath(), "the class path, in the zip, resolved back");
+            Out again = new Out();
+            long pid = table.reserveDeputyPid();
+            table.spawnMoved(pid, 4, f.spec().withStdout(again), f.resume());
+            assertEquals(0, table.onExit(pid).get(30, TimeUnit.SECONDS).code(), again.text());
+            assertTrue(restoredAt(again.text()) >= 200, again.text());
+            assertTrue(again.text().contains("sum 1999000\n"), again.text());
+        }
+    }
+
     @Test
     void shouldRefuseAPathOfAnotherSchemeWithoutItsFileSystem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
