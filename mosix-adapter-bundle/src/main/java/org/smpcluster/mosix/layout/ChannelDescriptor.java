@@ -44,7 +44,9 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |       Head: bytes ever consumed, by the consumer (8)          | 128
  *  +---------------------------------------------------------------+
- *  |                       (reserved to 256)                       | 136
+ *  |   Polling: 1 while the consumer busy-polls, 0 before it parks | 136
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved to 256)                       | 140
  *  +---------------------------------------------------------------+
  *  |                 Data: records at tail mod capacity            | 256
  *  +---------------------------------------------------------------+
@@ -75,6 +77,13 @@ public final class ChannelDescriptor {
 
     public static final int TAIL_OFFSET = 0;
     public static final int HEAD_OFFSET = 128;
+    /**
+     * The consumer's "I am polling" word (NAPI's interrupts-off): while it is 1 a producer does not
+     * ring the portal, as the consumer will see the record anyway. The consumer clears it, then
+     * looks at the tail once more, before it parks; a producer publishes the tail, then reads it
+     * (both ordered by a full fence), so one of them always sees the other.
+     */
+    public static final int POLLING_OFFSET = 136;
     public static final int RING_HEADER = 256;
 
     public static final int RECORD_HEADER = 16;

@@ -337,16 +337,27 @@ public final class Deputies implements AutoCloseable {
         return found;
     }
 
-    static final int SPINS = 2_000;
-    static final int YIELDS = 50;
+    /**
+     * The busy-poll window (NAPI's, vnet's receive path): after a record the service thread spins
+     * this long, then yields until {@link #POLL_NANOS}, polling every ring, with its rings' polling
+     * words up so that producers do not ring the portal; a steady stream of records (a line every
+     * few hundred us) never parks it, and an idle channel parks it after a millisecond, at no CPU.
+     */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private void serve() {
-        long idle = 0;
+        long lastWork = System.nanoTime();
+        boolean polling = false;
+        int idle = 0;
         while (!closed) {
             int work = 0;
             for (Map.Entry<String, Channel> e : channels.entrySet()) {
                 Channel c = e.getValue();
                 try {
+                    if (!polling) {
+                        c.in().polling(true); // a channel found since the last park
+                    }
                     work += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
                 } catch (RuntimeException broken) {
                     // A corrupt ring (or a bug in a handler) ends that channel, not the vnode.
@@ -355,26 +366,50 @@ public final class Deputies implements AutoCloseable {
                     c.bridge.close();
                 }
             }
-            if (work == 0 && (idle == 0 || idle >= SPINS + YIELDS)) {
+            polling = true;
+            long now = System.nanoTime();
+            if (work == 0 && (idle++ & 1023) == 0) {
                 work += discover(); // a directory scan: not on every spin
             }
-            long now = System.nanoTime();
             if (now - nextTick >= 0) {
                 nextTick = now + TICK_NANOS;
                 tick();
             }
-            // Idle strategy, as the house's duty-cycle agents have it: spin a little after work
-            // (a stream of writes comes in bursts), then yield, then park until the vector.
             if (work > 0) {
-                idle = 0;
+                lastWork = now;
+                idle = 1;
             } else if (!closed) {
-                idle++;
-                if (idle < SPINS) {
+                long quiet = now - lastWork;
+                if (quiet < SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else if (idle < SPINS + YIELDS) {
+                } else if (quiet < POLL_NANOS) {
                     Thread.yield();
                 } else {
+                    // Leave the busy poll: clear the polling words, then look once more (a record
+                    // published before a producer saw the clear); park only if that finds none.
+                    for (Channel c : channels.values()) {
+                        c.in().polling(false);
+                    }
+                    polling = false;
+                    int late = 0;
+                    for (Map.Entry<String, Channel> e : channels.entrySet()) {
+                        Channel c = e.getValue();
+                        try {
+                            late += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
+                        } catch (RuntimeException broken) {
+                            LOG.log(System.Logger.Level.ERROR, "deputy channel " + e.getKey() + " dropped", broken);
+                            channels.remove(e.getKey());
+                            c.bridge.close();
+                        }
+                    }
+                    if (late > 0) {
+                        lastWork = System.nanoTime();
+                        continue;
+                    }
+                    discover();
                     LockSupport.parkNanos(this, TICK_NANOS); // unparked by the vector
+                    // Woken (by the vector, or the tick): poll a short while, then park again unless records come.
+                    lastWork = System.nanoTime() - (POLL_NANOS - SPIN_NANOS);
                 }
             }
         }
@@ -861,9 +896,10 @@ public final class Deputies implements AutoCloseable {
 
         /** Appends a record and rings the peer; false when the peer went down meanwhile. */
         boolean send(int type, long pid, byte[] b, int off, int len) {
-            boolean sent = out().offer(type, pid, b, off, len, () -> !closed && Deputies.this.up.get().contains(peer()));
-            if (sent) {
-                portals.raise(peer(), VECTOR);
+            Ring out = out();
+            boolean sent = out.offer(type, pid, b, off, len, () -> !closed && Deputies.this.up.get().contains(peer()));
+            if (sent && !out.consumerPolling()) {
+                portals.raise(peer(), VECTOR); // it parks (or is about to): wake it
             }
             return sent;
         }

@@ -26,7 +26,8 @@ import org.smpcluster.nanokernel.Kernel;
  * VNODE CLASSPATH CLASS ARGS...} ({@code pid N}; each line the process prints comes as
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
- * VNODE|home} ({@code at VNODE NANOS}).
+ * VNODE|home} ({@code at VNODE NANOS}), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
+ * DEPUTY_P99 HOME_MEDIAN HOME_P99}, ns).
  */
 public final class MosixVnode {
 
@@ -75,6 +76,11 @@ public final class MosixVnode {
                     }
                     case "migrate" -> say("at " + node.migrate(Long.parseLong(w[1]), Placement.parse(w[2])).currentVnode());
                     case "lat" -> say("lat " + latencies());
+                    case "deputy-bench" -> {
+                        DeputyBench.Figures f = DeputyBench.measure(node, Integer.parseInt(w[1]),
+                                DeputyBench.codeSource(), Integer.parseInt(w[2]));
+                        say("bench " + f.deputyMedian() + " " + f.deputyP99() + " " + f.homeMedian() + " " + f.homeP99());
+                    }
                     case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
                     case "ps" -> say("ps " + show(node.processes()));
                     case "info" -> say("info " + node.info(Long.parseLong(w[1])).map(MosixVnode::show).orElse("none"));
