@@ -99,6 +99,9 @@ final class VProcess implements ProcessControl {
     private volatile CompletableFuture<ExitStatus> successor;
     private final long cpuBase;
     private final long allocBase;
+    /** When this copy began here, and whether it moved here (the balancer lets a moved process stay put a while). */
+    private final long hereSinceNanos = System.nanoTime();
+    private final boolean arrived;
 
     private volatile boolean dying;
     private volatile Thread reaper;
@@ -128,6 +131,7 @@ final class VProcess implements ProcessControl {
         this.cpuBase = resume != null ? resume.cpuNanos() : 0;
         this.allocBase = resume != null ? resume.allocatedBytes() : 0;
         this.restoreState = resume != null ? resume.state() : null;
+        this.arrived = resume != null;
         if (spec.workingDirectory() != null && !Files.isDirectory(spec.workingDirectory())) {
             throw new IllegalArgumentException("workingDirectory=" + spec.workingDirectory() + " is not a directory");
         }
@@ -500,6 +504,19 @@ final class VProcess implements ProcessControl {
         }
         table.ended(this, info());
         exit.complete(s);
+    }
+
+    /** Whether its spec says never to move it automatically ({@code mosrun -L}). */
+    synchronized boolean locked() {
+        return spec.locked();
+    }
+
+    boolean arrived() {
+        return arrived;
+    }
+
+    long hereSinceNanos() {
+        return hereSinceNanos;
     }
 
     /** Whether it moved away (its threads here end, it does not). */

@@ -26,7 +26,8 @@ import org.smpcluster.nanokernel.Kernel;
  * VNODE CLASSPATH CLASS ARGS...} ({@code pid N}; each line the process prints comes as
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
- * VNODE|home} ({@code at VNODE NANOS}), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
+ * VNODE|home} ({@code at VNODE NANOS}), {@code balance on|off}, {@code moves} ({@code moves N}: the
+ * balancer's), {@code spawn-locked ...} (as spawn, mosrun -L), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
  * DEPUTY_P99 HOME_MEDIAN HOME_P99}, ns).
  */
 public final class MosixVnode {
@@ -38,6 +39,7 @@ public final class MosixVnode {
         int vnode = Integer.parseInt(args[2]);
         Kernel kernel = Kernel.boot(Kernel.Config.joiner(Path.of(args[0]), args[1], vnode));
         MosixNode node = new MosixNode(kernel, kernel.bridges(), kernel.portals());
+        node.balancer().enabled(false); // the tests that want it say "balance on"
         kernel.pipeline().attach(InterruptPipeline.KERNEL, Deputies.VECTOR, (v, hits) -> {
             node.interrupt();
             return true;
@@ -49,8 +51,9 @@ public final class MosixVnode {
             long began = System.nanoTime();
             try {
                 switch (w[0]) {
-                    case "spawn" -> {
-                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length));
+                    case "spawn", "spawn-locked" -> {
+                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length))
+                                .withLocked(w[0].equals("spawn-locked"));
                         long[] pid = new long[1];
                         spec = spec.withStdout(lines("stdout", pid)).withStderr(lines("stderr", pid));
                         ProcessInfo p;
@@ -76,6 +79,11 @@ public final class MosixVnode {
                     }
                     case "migrate" -> say("at " + node.migrate(Long.parseLong(w[1]), Placement.parse(w[2])).currentVnode());
                     case "lat" -> say("lat " + latencies());
+                    case "balance" -> {
+                        node.balancer().enabled(w[1].equals("on"));
+                        say("balance " + (node.balancer().enabled() ? "on" : "off"));
+                    }
+                    case "moves" -> say("moves " + node.balancer().moves());
                     case "deputy-bench" -> {
                         DeputyBench.Figures f = DeputyBench.measure(node, Integer.parseInt(w[1]),
                                 DeputyBench.codeSource(), Integer.parseInt(w[2]));
