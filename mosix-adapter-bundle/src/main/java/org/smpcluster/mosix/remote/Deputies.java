@@ -1257,8 +1257,8 @@ public final class Deputies implements AutoCloseable {
 
         private static final byte[] EOF = new byte[0];
         private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(1024);
-        private byte[] current = new byte[0];
-        private int at;
+        private volatile byte[] current = new byte[0];
+        private volatile int at;
         private boolean ended;
         private boolean endAfterCurrent; // an unread() end: after current, whatever the queue says
 
@@ -1304,6 +1304,18 @@ public final class Deputies implements AutoCloseable {
         public int read() throws IOException {
             byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        /** An estimate, not under the lock (a reader may hold it, waiting): what the next read returns at once. */
+        @Override
+        public int available() {
+            byte[] c = current;
+            int n = c.length - at;
+            if (n > 0) {
+                return n;
+            }
+            byte[] next = chunks.peek();
+            return next == null || next == EOF ? 0 : next.length;
         }
 
         @Override

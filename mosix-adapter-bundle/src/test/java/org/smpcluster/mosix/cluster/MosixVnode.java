@@ -27,7 +27,8 @@ import org.smpcluster.nanokernel.Kernel;
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
  * VNODE|home} ({@code at VNODE NANOS}), {@code balance on|off}, {@code moves} ({@code moves N}: the
- * balancer's), {@code spawn-locked ...} (as spawn, mosrun -L), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
+ * balancer's), {@code spawn-locked ...} (as spawn, mosrun -L), {@code spawn-stdin ...} (as spawn, with a stdin that
+ * {@code stdin PID TEXT} types a line into), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
  * DEPUTY_P99 HOME_MEDIAN HOME_P99}, ns).
  */
 public final class MosixVnode {
@@ -51,9 +52,11 @@ public final class MosixVnode {
             long began = System.nanoTime();
             try {
                 switch (w[0]) {
-                    case "spawn", "spawn-locked" -> {
+                    case "spawn", "spawn-locked", "spawn-stdin" -> {
                         ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length))
                                 .withLocked(w[0].equals("spawn-locked"));
+                        Keyboard keys = w[0].equals("spawn-stdin") ? new Keyboard() : null;
+                        spec = spec.withStdin(keys);
                         long[] pid = new long[1];
                         spec = spec.withStdout(lines("stdout", pid)).withStderr(lines("stderr", pid));
                         ProcessInfo p;
@@ -67,6 +70,9 @@ public final class MosixVnode {
                         }
                         synchronized (pid) {
                             pid[0] = p.pid();
+                        }
+                        if (keys != null) {
+                            KEYBOARDS.put(p.pid(), keys);
                         }
                         say("pid " + p.pid());
                         spec.stdout().flush();
@@ -84,6 +90,10 @@ public final class MosixVnode {
                         say("balance " + (node.balancer().enabled() ? "on" : "off"));
                     }
                     case "moves" -> say("moves " + node.balancer().moves());
+                    case "stdin" -> {
+                        KEYBOARDS.get(Long.parseLong(w[1])).type(String.join(" ", Arrays.copyOfRange(w, 2, w.length)) + "\n");
+                        say("ok");
+                    }
                     case "deputy-bench" -> {
                         DeputyBench.Figures f = DeputyBench.measure(node, Integer.parseInt(w[1]),
                                 DeputyBench.codeSource(), Integer.parseInt(w[2]));
@@ -157,6 +167,47 @@ public final class MosixVnode {
                 }
             }
         };
+    }
+
+    private static final java.util.Map<Long, Keyboard> KEYBOARDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A process's stdin that the harness types into ({@code stdin PID TEXT}); available() says what is typed. */
+    static final class Keyboard extends java.io.InputStream {
+        private final java.util.concurrent.LinkedBlockingQueue<Integer> typed = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        void type(String s) {
+            for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+                typed.add(b & 0xff);
+            }
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            try {
+                return typed.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (len == 0) {
+                return 0;
+            }
+            b[off] = (byte) read();
+            int n = 1;
+            for (Integer next; n < len && (next = typed.poll()) != null; n++) {
+                b[off + n] = (byte) (int) next;
+            }
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return typed.size();
+        }
     }
 
     private static final java.util.List<Long> LATENCIES = new java.util.ArrayList<>();

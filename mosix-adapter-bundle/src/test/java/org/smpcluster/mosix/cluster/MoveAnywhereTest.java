@@ -169,6 +169,39 @@ class MoveAnywhereTest {
         });
     }
 
+    /**
+     * A process's stdin at home feeds it wherever it runs: typed at home on vnode 1 while it runs
+     * there, on vnode 2, on vnode 3 and at home again, each line reaches it once and in order.
+     */
+    @Test
+    void shouldFeedAProcessItsStdinFromHomeWhereverItRunsAndWhenItComesHome() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            Child two = start(2);
+            start(3);
+            long pid = Long.parseLong(one.ask("spawn-stdin home " + programs + " Echoer").substring(4));
+            assertEquals("stdout " + pid + " ready 0", one.output());
+            assertEquals("ok", one.ask("stdin " + pid + " a"));
+            assertEquals("stdout " + pid + " echo a", one.output(), "at home, before any move");
+            assertEquals("at 2", one.ask("migrate " + pid + " 2"));
+            assertEquals("stdout " + pid + " ready 1", one.output());
+            assertEquals("ok", one.ask("stdin " + pid + " b"));
+            assertEquals("stdout " + pid + " echo b", one.output(), "on vnode 2: relayed from home");
+            assertEquals("at 3", two.ask("migrate " + pid + " 3"));
+            assertEquals("stdout " + pid + " ready 2", one.output());
+            assertEquals("ok", one.ask("stdin " + pid + " c"));
+            assertEquals("ok", one.ask("stdin " + pid + " d"));
+            assertEquals("stdout " + pid + " echo c", one.output(), "on vnode 3, not its home: re-routed");
+            assertEquals("stdout " + pid + " echo d", one.output());
+            assertEquals("at 1", one.ask("migrate " + pid + " home"));
+            assertEquals("stdout " + pid + " ready 4", one.output());
+            assertEquals("ok", one.ask("stdin " + pid + " e"));
+            assertEquals("stdout " + pid + " echo e", one.output(), "home again: its stdin still feeds it");
+            assertEquals("ok", one.ask("stdin " + pid + " quit"));
+            assertTrue(one.ask("wait " + pid).startsWith("status 5 "));
+        });
+    }
+
     private static void eventually(Supplier<String> ask, String expected) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         String last;
