@@ -28,10 +28,11 @@ public final class BalancerAgent implements AutoCloseable {
     }
 
     /** A move made, for {@code mosix:balance}. */
-    public record Made(long pid, int from, int to, String why, Instant at) {
+    public record Made(long pid, int from, int to, String why, Instant at, long tookNanos) {
         @Override
         public String toString() {
-            return "pid " + pid + " " + from + " -> " + to + " (" + why + ") at " + at;
+            return "pid " + pid + " " + from + " -> " + to + " (" + why + ") at " + at + ", took "
+                    + TimeUnit.NANOSECONDS.toMillis(tookNanos) + " ms";
         }
     }
 
@@ -107,10 +108,11 @@ public final class BalancerAgent implements AutoCloseable {
             return;
         }
         Balancer.Move move = m.get();
+        long t0 = System.nanoTime();
         try {
             mover.move(move.pid(), move.to());
             moves.incrementAndGet();
-            last = new Made(move.pid(), self, move.to(), move.why(), Instant.now());
+            last = new Made(move.pid(), self, move.to(), move.why(), Instant.now(), System.nanoTime() - t0);
             LOG.log(System.Logger.Level.INFO, "mosix balancer: moved " + last);
         } catch (IllegalArgumentException e) {
             refused.incrementAndGet();
