@@ -451,7 +451,10 @@ public final class Deputies implements AutoCloseable {
      * The busy-poll window (NAPI's, vnet's receive path): after a record the service thread spins
      * this long, then yields until {@link #POLL_NANOS}, polling every ring, with its rings' polling
      * words up so that producers do not ring the portal; a steady stream of records (a line every
-     * few hundred us) never parks it, and an idle channel parks it after a millisecond, at no CPU.
+     * few hundred us: Stamps writes one every 200) never parks it, and an idle channel parks it
+     * after half a millisecond, at no CPU. A longer window bought nothing on this shared 2-CPU
+     * machine: a thread that yields a CPU others want loses it for their time slice (ms), where a
+     * woken one is scheduled at once.
      */
     static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);

@@ -87,7 +87,7 @@ public final class BalanceBench {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(), shm.toString(),
                 cluster, Integer.toString(vnode));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File(System.getProperty("bench.log", "/dev/null")))).start();
         children.add(p);
         MultiProcessTest.Child c = new MultiProcessTest.Child(p);
         c.expect("ready");
