@@ -45,6 +45,9 @@ public final class BalancerAgent implements AutoCloseable {
     private final AtomicLong moves = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private volatile Made last;
+    /** The last {@link #HISTORY} moves, oldest first. */
+    private final java.util.ArrayDeque<Made> history = new java.util.ArrayDeque<>(); // guarded by itself
+    static final int HISTORY = 16;
     private volatile boolean enabled;
     private volatile boolean closed;
 
@@ -83,6 +86,13 @@ public final class BalancerAgent implements AutoCloseable {
         return Optional.ofNullable(last);
     }
 
+    /** The last moves it made, oldest first. */
+    public List<Made> history() {
+        synchronized (history) {
+            return List.copyOf(history);
+        }
+    }
+
     private void run() {
         while (!closed) {
             if (enabled) {
@@ -113,6 +123,12 @@ public final class BalancerAgent implements AutoCloseable {
             mover.move(move.pid(), move.to());
             moves.incrementAndGet();
             last = new Made(move.pid(), self, move.to(), move.why(), Instant.now(), System.nanoTime() - t0);
+            synchronized (history) {
+                history.add(last);
+                if (history.size() > HISTORY) {
+                    history.poll();
+                }
+            }
             LOG.log(System.Logger.Level.INFO, "mosix balancer: moved " + last);
         } catch (IllegalArgumentException e) {
             refused.incrementAndGet();

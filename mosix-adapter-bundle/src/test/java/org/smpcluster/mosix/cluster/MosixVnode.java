@@ -27,7 +27,7 @@ import org.smpcluster.nanokernel.Kernel;
  * {@code stdout PID LINE} or {@code stderr PID LINE}), {@code ps}, {@code info PID}, {@code kill PID
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
  * VNODE|home} ({@code at VNODE NANOS}), {@code balance on|off}, {@code moves} ({@code moves N}: the
- * balancer's), {@code spawn-locked ...} (as spawn, mosrun -L), {@code spawn-stdin ...} (as spawn, with a stdin that
+ * balancer's), {@code history} ({@code history PID:TO:WHY,...}), {@code spawn-locked ...} (as spawn, mosrun -L), {@code spawn-stdin ...} (as spawn, with a stdin that
  * {@code stdin PID TEXT} types a line into), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
  * DEPUTY_P99 HOME_MEDIAN HOME_P99}, ns).
  */
@@ -90,6 +90,8 @@ public final class MosixVnode {
                         say("balance " + (node.balancer().enabled() ? "on" : "off"));
                     }
                     case "moves" -> say("moves " + node.balancer().moves());
+                    case "history" -> say("history " + node.balancer().history().stream()
+                            .map(m -> m.pid() + ":" + m.to() + ":" + m.why()).collect(Collectors.joining(",")));
                     case "stdin" -> {
                         KEYBOARDS.get(Long.parseLong(w[1])).type(String.join(" ", Arrays.copyOfRange(w, 2, w.length)) + "\n");
                         say("ok");

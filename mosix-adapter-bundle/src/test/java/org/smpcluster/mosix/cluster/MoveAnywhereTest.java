@@ -60,9 +60,13 @@ class MoveAnywhereTest {
     }
 
     Child start(int vnode) throws Exception {
+        return start(vnode, "-Xmx128m");
+    }
+
+    Child start(int vnode, String heap) throws Exception {
         List<String> command = List.of("taskset", "-c", Integer.toString(vnode % 2),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-Xmx128m", "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(),
+                heap, "-cp", System.getProperty("java.class.path"), MosixVnode.class.getName(),
                 MultiProcessTest.SHM.toString(), cluster, Integer.toString(vnode));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
@@ -199,6 +203,30 @@ class MoveAnywhereTest {
             assertEquals("stdout " + pid + " echo e", one.output(), "home again: its stdin still feeds it");
             assertEquals("ok", one.ask("stdin " + pid + " quit"));
             assertTrue(one.ask("wait " + pid).startsWith("status 5 "));
+        });
+    }
+
+    /**
+     * Memory ushering: vnode 1 (128 MiB of heap) runs a 10 MiB and a 90 MiB process, under 20%
+     * free; its balancer moves the largest to vnode 2 (512 MiB), the vnode with the most free heap.
+     */
+    @Test
+    void shouldUsherTheLargestProcessOffAVnodeShortOfMemory() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            Child one = start(1);
+            Child two = start(2, "-Xmx512m");
+            long small = Long.parseLong(one.ask("spawn home " + programs + " Hog 10").substring(4));
+            assertEquals("stdout " + small + " holding 10", one.output());
+            long big = Long.parseLong(one.ask("spawn home " + programs + " Hog 90").substring(4));
+            assertEquals("stdout " + big + " holding 90", one.output());
+            assertEquals("balance on", two.ask("balance on"));
+            assertEquals("balance on", one.ask("balance on"));
+            eventually(() -> one.ask("proc /proc/" + big + "/where"), "proc 2");
+            String history = one.ask("history");
+            assertTrue(history.startsWith("history " + big + ":2:memory"), "the first move: the largest, for memory: "
+                    + history);
+            assertEquals("ok", one.ask("kill " + big + " KILL"));
+            assertEquals("ok", one.ask("kill " + small + " KILL"));
         });
     }
 
