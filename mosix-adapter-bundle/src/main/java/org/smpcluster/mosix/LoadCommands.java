@@ -35,7 +35,7 @@ public final class LoadCommands {
               shows (or turns on or off) this vnode's load balancer and memory usher: it moves this
               vnode's migratable processes (not mosix:run -L ones) to a less loaded vnode, or off this
               vnode when its heap runs short; boots on unless the framework property
-              smpcluster.mosix.balance=off""";
+              smpcluster.mosix.balance=off. Shows its moves, refusals and its last five moves""";
     static final String MON_USAGE = """
             usage: mosix:mon [--once]
               the load of every vnode (runnable processes per CPU, decayed as MOSIX does; free heap)
@@ -71,7 +71,12 @@ public final class LoadCommands {
                 default -> throw new IllegalArgumentException("state=" + args[0] + " is not on or off (mosix:balance --help)");
             }
         }
-        return state(b);
+        StringBuilder out = new StringBuilder(state(b));
+        List<BalancerAgent.Made> recent = b.history();
+        for (BalancerAgent.Made m : recent.subList(Math.max(0, recent.size() - 5), recent.size())) {
+            out.append("\n  moved ").append(m);
+        }
+        return out.toString();
     }
 
     static String state(BalancerAgent b) {
