@@ -1161,7 +1161,10 @@ public final class Deputies implements AutoCloseable {
                 d.end(new ExitStatus(255, "lost: its home's process manager closed"));
             }
         }
-        channels.values().forEach(c -> c.bridge.close());
+        channels.values().forEach(c -> {
+            c.in().polling(false); // nobody polls now: producers ring again (a new service finds the records)
+            c.bridge.close();
+        });
         channels.clear();
     }
 
