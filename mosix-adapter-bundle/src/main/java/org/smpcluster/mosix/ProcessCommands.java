@@ -39,7 +39,7 @@ import org.smpcluster.api.process.Signal;
 public final class ProcessCommands {
 
     static final String RUN_USAGE = """
-            usage: mosix:run [-d] [-n VNODE | -h | -b] [--name NAME] [-C FILE [-A SECONDS]] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
+            usage: mosix:run [-d] [-n VNODE | -h | -b] [-L] [--name NAME] [-C FILE [-A SECONDS]] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]
               runs a Java program as a process with this vnode as its home (its own class loader,
               thread group, stdio and exit status); in the foreground its stdio is this terminal's,
               ^C sends it SIGINT (a second ^C SIGKILL), and the command ends with it. Run elsewhere,
@@ -47,6 +47,7 @@ public final class ProcessCommands {
               -n, --node VNODE      run it on vnode VNODE
               -h, --home            run it here (the default)
               -b, --best            run it on the vnode with the lowest load now
+              -L, --locked          never move it automatically (the balancer leaves it; migrate still moves it)
               -cp, --class-path CP  jars and directories, separated by '%s'
               -jar JAR              run the jar's Main-Class
               -d, --detach          run in the background: print its PID and return
@@ -67,7 +68,7 @@ public final class ProcessCommands {
 
     @Descriptor("run a Java program as a process, here or on another vnode (--help for the options)")
     public Object run(CommandSession session,
-            @Descriptor("[-d] [-n VNODE | -h | -b] [--name NAME] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]") String... args)
+            @Descriptor("[-d] [-n VNODE | -h | -b] [-L] [--name NAME] [-C FILE [-A SECONDS]] (-cp CLASSPATH CLASS | -jar JAR) [ARGS...]") String... args)
             throws InterruptedException {
         Run r = Run.parse(List.of(args), session == null ? Path.of("").toAbsolutePath() : session.currentDir());
         if (r == null) {
@@ -151,6 +152,7 @@ public final class ProcessCommands {
         /** Null for --help. */
         static Run parse(List<String> args, Path cwd) {
             boolean detach = false;
+            boolean locked = false;
             Placement where = Placement.HOME;
             String name = null;
             Path checkpoints = null;
@@ -169,6 +171,7 @@ public final class ProcessCommands {
                     case "-n", "--node" -> where = Placement.on(vnode(value(args, k++, a)));
                     case "-h", "--home" -> where = Placement.HOME;
                     case "-b", "--best" -> where = Placement.BEST;
+                    case "-L", "--locked" -> locked = true;
                     case "--name" -> name = value(args, k++, a);
                     case "-C", "--checkpoint-file" -> checkpoints = checkpointFile(value(args, k++, a), cwd);
                     case "-A", "--checkpoint-every" -> every = seconds(value(args, k++, a));
@@ -178,7 +181,7 @@ public final class ProcessCommands {
                         jar = true;
                     }
                     default -> throw new IllegalArgumentException("option=" + a + " is not one of -d --detach -n --node"
-                            + " -h --home -b --best --name -C -A -cp --class-path -jar --help (mosix:run --help)");
+                            + " -h --home -b --best -L --locked --name -C -A -cp --class-path -jar --help (mosix:run --help)");
                 }
             }
             if (cp == null) {
@@ -193,6 +196,9 @@ public final class ProcessCommands {
             }
             ProcessSpec spec = new ProcessSpec(cp, main, args.subList(k, args.size()), cwd, null, null, null, null,
                     name, 0, false, null, null);
+            if (locked) {
+                spec = spec.withLocked(true);
+            }
             if (every != null && checkpoints == null) {
                 throw new IllegalArgumentException("option=-A needs -C FILE: where the checkpoints go (mosix:run --help)");
             }

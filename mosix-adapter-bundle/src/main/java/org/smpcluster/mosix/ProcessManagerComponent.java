@@ -43,6 +43,18 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
     public ProcessManagerComponent(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
             @Reference Portals portals) {
         this.node = new MosixNode(nanokernel, bridges, portals);
+        // ConfigAdmin is not wired yet: a framework property turns the balancer off (MosixNode.BALANCE_PROPERTY)
+        org.osgi.framework.Bundle bundle = org.osgi.framework.FrameworkUtil.getBundle(MosixNode.class);
+        String balance = bundle == null || bundle.getBundleContext() == null ? null
+                : bundle.getBundleContext().getProperty(MosixNode.BALANCE_PROPERTY);
+        if (balance != null) {
+            node.balancer().enabled(!"off".equalsIgnoreCase(balance));
+        }
+    }
+
+    /** For the bundle's other commands (mosix:balance, mosix:mon). */
+    MosixNode node() {
+        return node;
     }
 
     @Deactivate
@@ -87,18 +99,30 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
         return b.toString().stripTrailing();
     }
 
-    @Descriptor("move a migratable process to a vnode, or home, at its next safe point (from its home vnode)")
-    public String migrate(@Descriptor("PID VNODE|home|best (or --help)") String... args) {
+    @Descriptor("move a migratable process to a vnode, home, or the best vnode now, at its next safe point (on any vnode)")
+    public String migrate(@Descriptor("PID VNODE|home|balance|best (or --help)") String... args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            return "usage: mosix:migrate PID VNODE|home|best\n  freezes the process at its next safe point, ships its"
-                    + " state, and resumes it there with the same PID; its stdio stays at home (its deputy).\n  A process"
-                    + " that cannot move says why (mosix:proc /proc/PID/cantmove).";
+            return "usage: mosix:migrate PID VNODE|home|balance\n  freezes the process at its next safe point, ships its"
+                    + " state, and resumes it there with the same PID; its stdio stays at home (its deputy).\n  Any"
+                    + " vnode may ask: the move is made where the process runs. balance (or best): the least loaded"
+                    + " vnode now.\n  A process that cannot move says why (mosix:proc /proc/PID/cantmove).";
         }
         if (args.length != 2) {
-            throw new IllegalArgumentException("mosix:migrate takes PID VNODE|home|best, got " + java.util.Arrays.toString(args));
+            throw new IllegalArgumentException("mosix:migrate takes PID VNODE|home|balance, got "
+                    + java.util.Arrays.toString(args));
         }
         long p = ProcessCommands.pid(args[0]);
-        ProcessInfo i = node.migrate(p, Placement.parse(args[1]));
+        // MOSIX's word for the best vnode now; Placement.parse knows best
+        String to = args[1].strip().equalsIgnoreCase("balance") ? "best" : args[1];
+        ProcessInfo i;
+        try {
+            i = node.migrate(p, Placement.parse(to));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("vnode=" + args[1] + " is not a vnode id")) {
+                throw new IllegalArgumentException("vnode=" + args[1] + " is not a vnode id (0..), home or balance", e);
+            }
+            throw e;
+        }
         return p + ": vnode " + i.currentVnode() + (i.currentVnode() == i.homeVnode() ? " (its home)"
                 : " (home: vnode " + i.homeVnode() + ")");
     }

@@ -54,6 +54,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     private final Restarter restarter;
     /** How checkpoint files' URIs become paths: host paths, and vfs: ones once a Vfs is bound. */
     private volatile Function<URI, Path> paths = CheckpointFile::hostPath;
+    private final BalancerAgent balancer;
 
     public MosixNode(Nanokernel nanokernel, BridgeManager bridges, Portals portals) {
         this.nanokernel = nanokernel;
@@ -79,7 +80,63 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
         this.restarter = new Restarter(self, table, deputies, this::best, () -> paths);
         deputies.restarter(restarter);
         deputies.checkpoints(checkpointer::checkpoint);
+        deputies.admission(this::takesOneMore);
+        this.balancer = new BalancerAgent(self, !"off".equalsIgnoreCase(System.getProperty(BALANCE_PROPERTY, "on")),
+                this::balancerNodes, this::balancerCandidates, (pid, to) -> moveFromHere(pid, to, true),
+                nanokernel::kernelThread);
     }
+
+    /** The framework (or system) property that turns the balancer off at boot: {@code off}; on by default. */
+    public static final String BALANCE_PROPERTY = "smpcluster.mosix.balance";
+
+    /** The balancer of this vnode: on or off, its moves ({@code mosix:balance}). */
+    public BalancerAgent balancer() {
+        return balancer;
+    }
+
+    /** This vnode's own processes that run here (exact, not as last sampled). */
+    private int runnableHere() {
+        return (int) table.residents().stream()
+                .filter(r -> r.info().state() == ProcessState.RUNNING).count();
+    }
+
+    /** The loads the balancer weighs: the others' as their tables say, this vnode's exact. */
+    private List<Balancer.Node> balancerNodes() {
+        List<Balancer.Node> out = new ArrayList<>();
+        Runtime rt = Runtime.getRuntime();
+        for (ClusterView.Load l : cluster.loads()) {
+            out.add(l.vnode() == self
+                    ? new Balancer.Node(self, runnableHere(), l.cpus(), rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()),
+                            rt.maxMemory())
+                    : new Balancer.Node(l.vnode(), l.runnable(), l.cpus(), l.freeBytes(), 0));
+        }
+        return out;
+    }
+
+    /** What the balancer may move: running here, migratable, not locked (mosrun -L). */
+    private List<Balancer.Candidate> balancerCandidates() {
+        return table.residents().stream()
+                .filter(r -> r.info().state() == ProcessState.RUNNING && r.info().cantMove().isEmpty() && !r.locked())
+                .map(r -> new Balancer.Candidate(r.info().pid(), r.info().allocatedBytes(), r.arrived(), r.sinceNanos()))
+                .toList();
+    }
+
+    /** Whether a balancer's move may come here: not beyond this vnode's share of the cluster's load. */
+    private boolean takesOneMore() {
+        int total = 0;
+        int cpus = 0;
+        int mine = runnableHere();
+        int myCpus = 1;
+        for (ClusterView.Load l : cluster.loads()) {
+            total += l.vnode() == self ? mine : l.runnable();
+            cpus += Math.max(1, l.cpus());
+            if (l.vnode() == self) {
+                myCpus = l.cpus();
+            }
+        }
+        return Balancer.share(mine, myCpus, total, cpus);
+    }
+
 
     /** Where checkpoint files' URIs resolve (the component sets the vfs's; null: host paths only). */
     public void paths(Function<URI, Path> p) {
@@ -190,9 +247,10 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
     }
 
     /**
-     * Moves a process between its home (this vnode) and another vnode: from here to there, or
-     * back home. A process runs at most one hop from its home (its output goes home on the
-     * channel of that pair), so a move elsewhere of a process away from home goes home first.
+     * Moves a process from wherever it runs to {@code where} (a vnode, its home, or the best vnode
+     * now): from here when it runs here, else asked of the vnode where it runs (through its
+     * channel to it), whichever vnode this is. Its deputy stays at its home; a move between two
+     * vnodes that are not its home re-routes its stdio to the (home, new vnode) channel.
      */
     @Override
     public ProcessInfo migrate(long pid, Placement where) {
@@ -203,33 +261,37 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
             default -> where.vnode();
         };
         if (table.runs(pid)) {
-            if (target == self) {
-                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " already");
-            }
-            if (home != self) {
-                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " away from its home vnode "
-                        + home + ": migrate it from its home (mosix:migrate on vnode " + home + ")");
-            }
-            return deputies.emigrate(pid, target);
-        } else if (deputies.isDeputy(pid)) {
-            ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
-            if (i.state() == ProcessState.EXITED) {
-                throw new IllegalArgumentException("pid=" + pid + " has ended: " + i.exit().orElse(null));
-            }
-            if (target == i.currentVnode()) {
-                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + target + " already");
-            }
-            if (target != self) {
-                throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + i.currentVnode() + ": a process"
-                        + " moves between its home and one other vnode; migrate it home first, then to vnode " + target);
-            }
-            deputies.bringHome(pid);
-            return table.info(pid).orElseThrow(() -> unknown(pid));
-        } else {
-            ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
-            throw new IllegalArgumentException("pid=" + pid + " has home vnode " + i.homeVnode() + ": migrate it from"
-                    + " there (mosix:migrate on vnode " + i.homeVnode() + ")");
+            return moveFromHere(pid, target, false);
         }
+        ProcessInfo i = info(pid).orElseThrow(() -> unknown(pid));
+        if (i.state() == ProcessState.EXITED) {
+            throw new IllegalArgumentException("pid=" + pid + " has ended: " + i.exit().orElse(null));
+        }
+        int there = i.currentVnode();
+        if (target == there) {
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + target + " already"
+                    + (where.vnode() == Placement.BEST_VNODE ? " (the best vnode now)" : ""));
+        }
+        deputies.request(pid, there, target);
+        return at(i, target);
+    }
+
+    /** Moves {@code pid}, which runs here, to {@code target}. */
+    private ProcessInfo moveFromHere(long pid, int target, boolean balancing) {
+        if (target == self) {
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " already");
+        }
+        if (ProcessManager.homeOf(pid) == self) {
+            return deputies.emigrate(pid, target, balancing);
+        }
+        ProcessInfo before = table.info(pid).orElseThrow(() -> unknown(pid));
+        deputies.moveAway(pid, target, balancing);
+        return at(before, target);
+    }
+
+    private static ProcessInfo at(ProcessInfo i, int vnode) {
+        return new ProcessInfo(i.pid(), i.parent(), i.name(), i.homeVnode(), vnode, i.state(), i.cpuNanos(),
+                i.allocatedBytes(), i.startedMillis(), i.exit(), i.cantMove());
     }
 
     @Override
@@ -297,6 +359,7 @@ public final class MosixNode implements ProcessManager, AutoCloseable {
         try {
             oom.close();
             checkpointer.close();
+            balancer.close();
             deputies.close();
             table.close();
         } finally {

@@ -12,7 +12,13 @@ import java.lang.invoke.VarHandle;
  * exit). A message names its process by PID, so one channel serves every process of that
  * pair, and a process that migrates keeps its deputy: only the channel it talks on changes.
  * A move is {@code MIGRATE} (two lengths), {@code MIGRATE_DATA} records (its spec and totals,
- * then its state, in pieces a ring carries), then {@code MIGRATED} or {@code MIGRATE_FAILED} back. Each side rings the other's {@code VECTOR} after publishing.
+ * then its state, in pieces a ring carries), then {@code MIGRATED} or {@code MIGRATE_FAILED} back.
+ * Channels are made by whichever vnode needs one first (its name says which: {@code mosix.A.B}
+ * made by A), so a move between two vnodes that are not the process's home goes on the channel
+ * between them, while the process's stdio goes on its home's channel to where it runs: the vnode
+ * it leaves tells its home ({@code MOVE_PREPARE}, after its last output), the home makes its
+ * channel to the target, and the target says {@code ARRIVED} on it before the process's first line.
+ * Each side rings the other's {@code VECTOR} after publishing, unless the other busy-polls.
  *
  * <pre>
  * Channel bridge
@@ -44,7 +50,9 @@ import java.lang.invoke.VarHandle;
  *  +---------------------------------------------------------------+
  *  |       Head: bytes ever consumed, by the consumer (8)          | 128
  *  +---------------------------------------------------------------+
- *  |                       (reserved to 256)                       | 136
+ *  |   Polling: 1 while the consumer busy-polls, 0 before it parks | 136
+ *  +---------------------------------------------------------------+
+ *  |                       (reserved to 256)                       | 140
  *  +---------------------------------------------------------------+
  *  |                 Data: records at tail mod capacity            | 256
  *  +---------------------------------------------------------------+
@@ -75,6 +83,13 @@ public final class ChannelDescriptor {
 
     public static final int TAIL_OFFSET = 0;
     public static final int HEAD_OFFSET = 128;
+    /**
+     * The consumer's "I am polling" word (NAPI's interrupts-off): while it is 1 a producer does not
+     * ring the portal, as the consumer will see the record anyway. The consumer clears it, then
+     * looks at the tail once more, before it parks; a producer publishes the tail, then reads it
+     * (both ordered by a full fence), so one of them always sees the other.
+     */
+    public static final int POLLING_OFFSET = 136;
     public static final int RING_HEADER = 256;
 
     public static final int RECORD_HEADER = 16;
@@ -86,12 +101,28 @@ public final class ChannelDescriptor {
     public static final int STDIN = 2;
     public static final int STDIN_EOF = 3;
     public static final int SIGNAL = 4;
-    /** Home to where its process runs: freeze it and ship it home (payload: the target vnode, 4 bytes). */
+    /**
+     * Anyone to where a process runs: move it to the vnode of the payload (4 bytes), then answer
+     * {@code MIGRATE_DONE} or {@code MIGRATE_FAILED} on this channel.
+     */
     public static final int MIGRATE_REQUEST = 5;
-    /** Either way: a frozen process moving (payload: its meta's length and its state's, 4 bytes each). */
+    /**
+     * Either way: a frozen process moving (payload: its meta's length and its state's, 4 bytes
+     * each, then optionally flags, 4 bytes: {@link #MIGRATE_BALANCING} for a balancer's move,
+     * which the receiver may refuse when it is at its share of the load).
+     */
     public static final int MIGRATE = 6;
-    /** Either way: the next piece of a moving process's meta (spec, totals), then of its state. */
+    public static final int MIGRATE_BALANCING = 1;
+    /** Either way: the next piece of a moving process's meta (spec, totals, stdin not read yet), then of its state. */
     public static final int MIGRATE_DATA = 7;
+    /**
+     * Where it runs (not home) to its home, on their channel: the process is frozen, after its last
+     * output, and moves to the payload's vnode (4 bytes): hold its stdin, and have a channel to that
+     * vnode ready. The home answers {@code MOVE_READY} (no stdin of it on this channel after that).
+     */
+    public static final int MOVE_PREPARE = 8;
+    /** Home to where it runs: ready for {@code MOVE_PREPARE}'s move. */
+    public static final int MOVE_READY = 9;
     public static final int STARTED = 10;
     public static final int FAILED = 11;
     public static final int STDOUT = 12;
@@ -110,6 +141,12 @@ public final class ChannelDescriptor {
     public static final int CHECKPOINTED = 33;
     /** Back home: no checkpoint (payload: why, UTF-8). */
     public static final int CHECKPOINT_FAILED = 34;
+    /** Where it ran to its home: the move of {@code MOVE_PREPARE} failed, it runs on there (its stdin flows again). */
+    public static final int MOVE_ABORT = 17;
+    /** Where a process arrived (not its home) to its home, before its first output: it runs here now. */
+    public static final int ARRIVED = 18;
+    /** Where it ran to who sent {@code MIGRATE_REQUEST}: it moved (payload: the vnode it runs on, 4 bytes). */
+    public static final int MIGRATE_DONE = 19;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 

@@ -247,6 +247,24 @@ public final class ProcessTable implements ProcessManager, AutoCloseable {
         reserved.remove(pid);
     }
 
+    /**
+     * A process that runs here, as the balancer weighs it: its info, whether it is locked
+     * ({@code mosrun -L}), whether it moved here, and since when its copy runs here.
+     */
+    public record Resident(ProcessInfo info, boolean locked, boolean arrived, long sinceNanos) {
+    }
+
+    /** The live processes that run here now (not a frozen copy that moved away). */
+    public List<Resident> residents() {
+        List<Resident> out = new ArrayList<>();
+        for (VProcess p : live.values()) {
+            if (!p.moved()) {
+                out.add(new Resident(p.info(), p.locked(), p.arrived(), p.hereSinceNanos()));
+            }
+        }
+        return out;
+    }
+
     /** Whether a live process of this table has {@code pid}. */
     public boolean runs(long pid) {
         VProcess p = live.get(pid);

@@ -99,6 +99,9 @@ final class VProcess implements ProcessControl {
     private volatile CompletableFuture<ExitStatus> successor;
     private final long cpuBase;
     private final long allocBase;
+    /** When this copy began here, and whether it moved here (the balancer lets a moved process stay put a while). */
+    private final long hereSinceNanos = System.nanoTime();
+    private final boolean arrived;
 
     private volatile boolean dying;
     private volatile Thread reaper;
@@ -128,6 +131,7 @@ final class VProcess implements ProcessControl {
         this.cpuBase = resume != null ? resume.cpuNanos() : 0;
         this.allocBase = resume != null ? resume.allocatedBytes() : 0;
         this.restoreState = resume != null ? resume.state() : null;
+        this.arrived = resume != null;
         if (spec.workingDirectory() != null && !Files.isDirectory(spec.workingDirectory())) {
             throw new IllegalArgumentException("workingDirectory=" + spec.workingDirectory() + " is not a directory");
         }
@@ -507,10 +511,6 @@ final class VProcess implements ProcessControl {
         return spec;
     }
 
-    /**
-     * SIGKILL with a status that says why (the OOM killer's): no hooks, at once; nothing when it
-     * is ended already.
-     */
     /** An OutOfMemoryError no code of the program caught: it ends the process, not the vnode. */
     void outOfMemory(Thread t, Throwable e) {
         OomKiller.releaseReserve(); // the kill itself needs a little heap: the reserve is for that
@@ -522,6 +522,10 @@ final class VProcess implements ProcessControl {
         return allocBase + usage.allocatedBytes();
     }
 
+    /**
+     * SIGKILL with a status that says why (the OOM killer's): no hooks, at once; nothing when it
+     * is ended already.
+     */
     void kill(ExitStatus why) {
         synchronized (this) {
             if (state == ProcessState.EXITED) {
@@ -533,6 +537,19 @@ final class VProcess implements ProcessControl {
             }
         }
         unwind();
+    }
+
+    /** Whether its spec says never to move it automatically ({@code mosrun -L}). */
+    synchronized boolean locked() {
+        return spec.locked();
+    }
+
+    boolean arrived() {
+        return arrived;
+    }
+
+    long hereSinceNanos() {
+        return hereSinceNanos;
     }
 
     /** Whether it moved away (its threads here end, it does not). */

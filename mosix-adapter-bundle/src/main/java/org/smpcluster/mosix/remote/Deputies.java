@@ -10,6 +10,11 @@ import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATED;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_DATA;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_FAILED;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_REQUEST;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MIGRATE_DONE;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.ARRIVED;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MOVE_ABORT;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MOVE_READY;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.MOVE_PREPARE;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.SIGNAL;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.SPAWN;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.STARTED;
@@ -90,7 +95,8 @@ public final class Deputies implements AutoCloseable {
     /** A process of this home that runs elsewhere. */
     private final class Deputy {
         final long pid;
-        final int target;
+        /** Where it runs: set at its start, and by each move (ARRIVED). */
+        volatile int target;
         final OutputStream out;
         final OutputStream err;
         final CompletableFuture<Void> started = new CompletableFuture<>();
@@ -116,6 +122,7 @@ public final class Deputies implements AutoCloseable {
             publisher.changed(info);
             if (exit.complete(s)) {
                 table.releasePid(pid);
+                endRelay(pid);
                 ended(this);
             }
         }
@@ -123,6 +130,131 @@ public final class Deputies implements AutoCloseable {
 
     /** A process running here for another home: where its output goes, and its stdin. */
     private record Runner(Channel channel, RemoteInput stdin) {
+    }
+
+    /**
+     * Home: the stdin of a process that moved away at least once, read by one pump thread here
+     * for as long as the process lives, and handed to wherever it runs: a target's channel, or
+     * (home again) the process's own queue. A move holds it: what the pump reads meanwhile waits,
+     * and what the old place had not read yet travels with the process.
+     */
+    private final class Relay {
+        final long pid;
+        private final Object gate = new Object();
+        private boolean holding; // guarded by gate
+        private boolean ended; // guarded by gate
+        private int target; // guarded by gate
+        private RemoteInput local; // guarded by gate: non-null while the process runs here, at home
+
+        Relay(long pid, int target) {
+            this.pid = pid;
+            this.target = target;
+        }
+
+        void hold() {
+            synchronized (gate) {
+                holding = true;
+            }
+        }
+
+        void resume() {
+            synchronized (gate) {
+                holding = false;
+                gate.notifyAll();
+            }
+        }
+
+        void runsOn(int vnode) {
+            synchronized (gate) {
+                target = vnode;
+                local = null;
+                holding = false;
+                gate.notifyAll();
+            }
+        }
+
+        void runsHere(RemoteInput in) {
+            synchronized (gate) {
+                local = in;
+                holding = false;
+                gate.notifyAll();
+            }
+        }
+
+        /** What the process here has not read yet, taken for a move away (the relay holds until then). */
+        RemoteInput.Pending takeLocal() {
+            synchronized (gate) {
+                return local == null ? null : local.drain();
+            }
+        }
+
+        void end() {
+            synchronized (gate) {
+                ended = true;
+                gate.notifyAll();
+            }
+        }
+
+        /** On the pump's thread: one chunk (null: the end) to where the process is now; false once it is gone. */
+        boolean deliver(byte[] b, int n) throws InterruptedException {
+            synchronized (gate) {
+                while (holding && !ended) {
+                    gate.wait();
+                }
+                if (ended) {
+                    return false;
+                }
+                if (local != null) {
+                    local.feed(b == null ? null : java.util.Arrays.copyOf(b, n));
+                    return true;
+                }
+                // Sent under the gate: a move's hold (and the MOVE_READY after it) cannot overtake a chunk.
+                return b == null ? channel(target).send(STDIN_EOF, pid, new byte[0], 0, 0)
+                        : channel(target).send(STDIN, pid, b, 0, n);
+            }
+        }
+
+        void pump(InputStream in) {
+            Thread t = new Thread(() -> {
+                byte[] b = new byte[4096];
+                try {
+                    for (int n; (n = in.read(b)) >= 0; ) {
+                        if (n > 0 && !deliver(b, n)) {
+                            return;
+                        }
+                    }
+                    deliver(null, 0);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "pid " + pid + ": its stdin failed: " + e);
+                    try {
+                        deliver(null, 0);
+                    } catch (InterruptedException again) {
+                        Thread.currentThread().interrupt();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "mosix stdin " + pid);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** Home: the stdin relays of its processes that moved away at least once. */
+    private final Map<Long, Relay> relays = new ConcurrentHashMap<>();
+
+    /** Home: starts relaying {@code in} to where {@code pid} runs now, {@code target}. */
+    private void relay(long pid, InputStream in, int target) {
+        Relay r = new Relay(pid, target);
+        relays.put(pid, r);
+        r.pump(in);
+    }
+
+    private void endRelay(long pid) {
+        Relay r = relays.remove(pid);
+        if (r != null) {
+            r.end();
+        }
     }
 
     private final int self;
@@ -137,8 +269,6 @@ public final class Deputies implements AutoCloseable {
     private final Map<Long, Runner> runners = new ConcurrentHashMap<>();
     /** Moves this vnode shipped, waiting for the receiver's MIGRATED or MIGRATE_FAILED. */
     private final Map<Long, CompletableFuture<Void>> outgoing = new ConcurrentHashMap<>();
-    /** Home: processes asked to come home, until they run here (or the move failed). */
-    private final Map<Long, CompletableFuture<Void>> homecoming = new ConcurrentHashMap<>();
     /** Moves arriving, their state in pieces; the service thread's only. */
     private final Map<Long, Incoming> incoming = new HashMap<>();
     private final Thread service;
@@ -230,7 +360,7 @@ public final class Deputies implements AutoCloseable {
         }
         publisher.changed(d.info);
         if (spec.stdin() != null) {
-            pumpStdin(d, c, spec.stdin());
+            relay(pid, spec.stdin(), target);
         }
         return d.info;
     }
@@ -256,26 +386,6 @@ public final class Deputies implements AutoCloseable {
     private void forget(Deputy d) {
         deputies.remove(d.pid);
         table.releasePid(d.pid);
-    }
-
-    /** Home: the process's stdin, read here and sent to where it runs. */
-    private void pumpStdin(Deputy d, Channel c, InputStream in) {
-        Thread pump = new Thread(() -> {
-            byte[] b = new byte[Math.min(4096, c.out().maxPayload())];
-            try {
-                for (int n; !d.exit.isDone() && (n = in.read(b)) >= 0; ) {
-                    if (n > 0 && !c.send(STDIN, d.pid, b, 0, n)) {
-                        return;
-                    }
-                }
-                c.send(STDIN_EOF, d.pid, b, 0, 0);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "pid " + d.pid + ": its stdin failed: " + e);
-                c.send(STDIN_EOF, d.pid, b, 0, 0);
-            }
-        }, "mosix stdin " + d.pid);
-        pump.setDaemon(true);
-        pump.start();
     }
 
     /**
@@ -342,16 +452,30 @@ public final class Deputies implements AutoCloseable {
         return found;
     }
 
-    static final int SPINS = 2_000;
-    static final int YIELDS = 50;
+    /**
+     * The busy-poll window (NAPI's, vnet's receive path): after a record the service thread spins
+     * this long, then yields until {@link #POLL_NANOS}, polling every ring, with its rings' polling
+     * words up so that producers do not ring the portal; a steady stream of records (a line every
+     * few hundred us: Stamps writes one every 200) never parks it, and an idle channel parks it
+     * after half a millisecond, at no CPU. A longer window bought nothing on this shared 2-CPU
+     * machine: a thread that yields a CPU others want loses it for their time slice (ms), where a
+     * woken one is scheduled at once.
+     */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private void serve() {
-        long idle = 0;
+        long lastWork = System.nanoTime();
+        boolean polling = false;
+        int idle = 0;
         while (!closed) {
             int work = 0;
             for (Map.Entry<String, Channel> e : channels.entrySet()) {
                 Channel c = e.getValue();
                 try {
+                    if (!polling) {
+                        c.in().polling(true); // a channel found since the last park
+                    }
                     work += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
                 } catch (RuntimeException broken) {
                     // A corrupt ring (or a bug in a handler) ends that channel, not the vnode.
@@ -360,26 +484,50 @@ public final class Deputies implements AutoCloseable {
                     c.bridge.close();
                 }
             }
-            if (work == 0 && (idle == 0 || idle >= SPINS + YIELDS)) {
+            polling = true;
+            long now = System.nanoTime();
+            if (work == 0 && (idle++ & 1023) == 0) {
                 work += discover(); // a directory scan: not on every spin
             }
-            long now = System.nanoTime();
             if (now - nextTick >= 0) {
                 nextTick = now + TICK_NANOS;
                 tick();
             }
-            // Idle strategy, as the house's duty-cycle agents have it: spin a little after work
-            // (a stream of writes comes in bursts), then yield, then park until the vector.
             if (work > 0) {
-                idle = 0;
+                lastWork = now;
+                idle = 1;
             } else if (!closed) {
-                idle++;
-                if (idle < SPINS) {
+                long quiet = now - lastWork;
+                if (quiet < SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else if (idle < SPINS + YIELDS) {
+                } else if (quiet < POLL_NANOS) {
                     Thread.yield();
                 } else {
+                    // Leave the busy poll: clear the polling words, then look once more (a record
+                    // published before a producer saw the clear); park only if that finds none.
+                    for (Channel c : channels.values()) {
+                        c.in().polling(false);
+                    }
+                    polling = false;
+                    int late = 0;
+                    for (Map.Entry<String, Channel> e : channels.entrySet()) {
+                        Channel c = e.getValue();
+                        try {
+                            late += c.in().poll((type, pid, payload) -> handle(c, type, pid, payload));
+                        } catch (RuntimeException broken) {
+                            LOG.log(System.Logger.Level.ERROR, "deputy channel " + e.getKey() + " dropped", broken);
+                            channels.remove(e.getKey());
+                            c.bridge.close();
+                        }
+                    }
+                    if (late > 0) {
+                        lastWork = System.nanoTime();
+                        continue;
+                    }
+                    discover();
                     LockSupport.parkNanos(this, TICK_NANOS); // unparked by the vector
+                    // Woken (by the vector, or the tick): poll a short while, then park again unless records come.
+                    lastWork = System.nanoTime() - (POLL_NANOS - SPIN_NANOS);
                 }
             }
         }
@@ -436,7 +584,6 @@ public final class Deputies implements AutoCloseable {
                         }
                     }
                 }
-                case MIGRATE_REQUEST -> emigrateFor(c, pid);
                 case CHECKPOINT_REQUEST -> checkpointFor(c, pid, payload.toArray(ValueLayout.JAVA_BYTE));
                 case CHECKPOINTED, CHECKPOINT_FAILED -> {
                     CompletableFuture<String> f = checkpointing.get(pid);
@@ -447,6 +594,8 @@ public final class Deputies implements AutoCloseable {
                         f.completeExceptionally(new IllegalArgumentException(said));
                     }
                 }
+                case MIGRATE_REQUEST -> moveFor(c, pid, payload.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                        java.nio.ByteOrder.BIG_ENDIAN), 0));
                 case MIGRATE -> incoming.put(pid, new Incoming(payload.toArray(ValueLayout.JAVA_BYTE)));
                 case MIGRATE_DATA -> {
                     Incoming in = incoming.get(pid);
@@ -455,24 +604,25 @@ public final class Deputies implements AutoCloseable {
                         arrive(c, pid, in);
                     }
                 }
-                case MIGRATED -> {
-                    CompletableFuture<Void> f = outgoing.get(pid);
-                    if (f != null) {
-                        f.complete(null);
-                    }
-                }
+                case MIGRATED -> complete(outgoing, pid, null);
                 case MIGRATE_FAILED -> {
                     IllegalArgumentException why = new IllegalArgumentException(
                             new String(payload.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
-                    CompletableFuture<Void> f = outgoing.get(pid);
-                    if (f != null) {
-                        f.completeExceptionally(why);
-                    }
-                    f = homecoming.get(pid);
-                    if (f != null) {
-                        f.completeExceptionally(why);
+                    fail(outgoing, pid, why);
+                    fail(preparing, pid, why);
+                    fail(requested, pid, why);
+                }
+                case MOVE_PREPARE -> prepare(c, pid, payload.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                        java.nio.ByteOrder.BIG_ENDIAN), 0));
+                case MOVE_READY -> complete(preparing, pid, null);
+                case MOVE_ABORT -> {
+                    Relay r = relays.get(pid);
+                    if (r != null) {
+                        r.resume();
                     }
                 }
+                case ARRIVED -> arrived(c, pid);
+                case MIGRATE_DONE -> complete(requested, pid, null);
                 case STARTED -> {
                     Deputy d = deputies.get(pid);
                     if (d != null) {
@@ -545,27 +695,57 @@ public final class Deputies implements AutoCloseable {
 
     // ---- migration
 
+    /** Runner: moves waiting for their home's MOVE_READY. */
+    private final Map<Long, CompletableFuture<Void>> preparing = new ConcurrentHashMap<>();
+    /** Moves this vnode asked of where the process runs (MIGRATE_REQUEST), until MIGRATE_DONE or MIGRATE_FAILED. */
+    private final Map<Long, CompletableFuture<Void>> requested = new ConcurrentHashMap<>();
+    /** Whether this vnode takes one more process from another vnode's balancer (its share); yes until set. */
+    private volatile java.util.function.BooleanSupplier admits = () -> true;
+
+    /** Sets the test a balancer's move must pass on arrival here (it is refused otherwise: no more than a share). */
+    public void admission(java.util.function.BooleanSupplier takesOneMore) {
+        this.admits = takesOneMore;
+    }
+
+    private static void complete(Map<Long, CompletableFuture<Void>> m, long pid, Void v) {
+        CompletableFuture<Void> f = m.get(pid);
+        if (f != null) {
+            f.complete(v);
+        }
+    }
+
+    private static void fail(Map<Long, CompletableFuture<Void>> m, long pid, RuntimeException why) {
+        CompletableFuture<Void> f = m.get(pid);
+        if (f != null) {
+            f.completeExceptionally(why);
+        }
+    }
+
     /**
-     * A move arriving: the lengths first ({@code MIGRATE}), then its meta (spec, totals) and its
-     * state as their pieces come ({@code MIGRATE_DATA}), so that neither is bound by a record's size.
+     * A move arriving: the lengths first ({@code MIGRATE}), then its meta (spec, totals, the stdin
+     * it had not read) and its state as their pieces come ({@code MIGRATE_DATA}), so that neither
+     * is bound by a record's size.
      */
     private static final class Incoming {
         final byte[] meta;
         final byte[] state;
+        final boolean balancing;
         long at;
         ProcessSpec spec;
         boolean hasStdin;
         long cpuNanos;
         long allocatedBytes;
         long startedMillis;
+        RemoteInput.Pending stdin;
 
         Incoming(byte[] lengths) {
-            if (lengths.length != 8) {
-                throw new IllegalArgumentException("a move record of " + lengths.length + " bytes, not 8");
+            if (lengths.length != 8 && lengths.length != 12) {
+                throw new IllegalArgumentException("a move record of " + lengths.length + " bytes, not 8 or 12");
             }
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(lengths);
             int m = b.getInt();
             int st = b.getInt();
+            balancing = lengths.length == 12 && (b.getInt() & ChannelDescriptor.MIGRATE_BALANCING) != 0;
             if (m <= 0 || st < 0) {
                 throw new IllegalArgumentException("a move record with meta length=" + m + " state length=" + st);
             }
@@ -609,13 +789,19 @@ public final class Deputies implements AutoCloseable {
                 cpuNanos = in.readLong();
                 allocatedBytes = in.readLong();
                 startedMillis = in.readLong();
+                int pending = in.readInt();
+                if (pending >= 0) {
+                    byte[] b = new byte[pending];
+                    in.readFully(b);
+                    stdin = new RemoteInput.Pending(b, in.readBoolean());
+                }
                 return this;
             } catch (IOException e) {
                 throw new IllegalArgumentException("a move record that does not decode: " + e, e);
             }
         }
 
-        static byte[] meta(Frozen f) {
+        static byte[] meta(Frozen f, RemoteInput.Pending stdin) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream o = new DataOutputStream(bytes)) {
                 byte[] spec = Deputies.encode(f.spec());
@@ -624,6 +810,11 @@ public final class Deputies implements AutoCloseable {
                 o.writeLong(f.resume().cpuNanos());
                 o.writeLong(f.resume().allocatedBytes());
                 o.writeLong(f.resume().startedMillis());
+                o.writeInt(stdin == null ? -1 : stdin.bytes().length);
+                if (stdin != null) {
+                    o.write(stdin.bytes());
+                    o.writeBoolean(stdin.ended());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -638,12 +829,30 @@ public final class Deputies implements AutoCloseable {
      * @throws IllegalArgumentException why it cannot move, or a target that is not up; it runs on here then
      */
     public ProcessInfo emigrate(long pid, int target) {
+        return emigrate(pid, target, false);
+    }
+
+    /** @param balancing a balancer's move (the target may refuse it: not over its share) */
+    public ProcessInfo emigrate(long pid, int target, boolean balancing) {
         if (!up.get().contains(target)) {
             throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up.get() + "); pid " + pid
                     + " runs on here");
         }
         Channel c = channel(target);
-        Frozen f = table.freeze(pid, FREEZE_NANOS);
+        Relay relay = relays.get(pid); // it came home after a move: its stdin comes through the relay
+        if (relay != null) {
+            relay.hold();
+        }
+        Frozen f;
+        try {
+            f = table.freeze(pid, FREEZE_NANOS);
+        } catch (RuntimeException e) {
+            if (relay != null) {
+                relay.resume();
+            }
+            throw e;
+        }
+        RemoteInput.Pending unread = relay != null ? relay.takeLocal() : null;
         ProcessSpec spec = f.spec();
         ProcessInfo info = new ProcessInfo(pid, spec.parent(), spec.name(), self, target, ProcessState.RUNNING,
                 f.resume().cpuNanos(), f.resume().allocatedBytes(), f.resume().startedMillis(), Optional.empty(), "");
@@ -653,10 +862,13 @@ public final class Deputies implements AutoCloseable {
         outgoing.put(pid, ack);
         deputies.put(pid, d); // before the move: the first line it prints there finds its deputy
         try {
-            ship(c, f);
+            ship(c, f, unread, balancing);
             await(ack, pid, target);
         } catch (RuntimeException e) {
             deputies.remove(pid);
+            if (relay != null) {
+                relay.runsHere(refill(relayInput(f), unread));
+            }
             table.thaw(pid);
             throw e;
         } finally {
@@ -665,10 +877,24 @@ public final class Deputies implements AutoCloseable {
         table.vanish(pid, d.exit);
         d.started.complete(null);
         publisher.changed(d.info);
-        if (spec.stdin() != null) {
-            pumpStdin(d, c, spec.stdin());
+        if (relay != null) {
+            relay.runsOn(target);
+        } else if (spec.stdin() != null) {
+            relay(pid, spec.stdin(), target);
         }
         return d.info;
+    }
+
+    /** The queue a process at home reads its relayed stdin from (its spec's stdin then). */
+    private static RemoteInput relayInput(Frozen f) {
+        return f.spec().stdin() instanceof RemoteInput r ? r : null;
+    }
+
+    private static RemoteInput refill(RemoteInput in, RemoteInput.Pending unread) {
+        if (in != null && unread != null) {
+            in.unread(unread);
+        }
+        return in;
     }
 
     /**
@@ -681,19 +907,158 @@ public final class Deputies implements AutoCloseable {
         if (d == null || d.exit.isDone()) {
             throw new IllegalArgumentException("pid=" + pid + " has no running deputy on vnode " + self);
         }
-        if (!up.get().contains(d.target)) {
-            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + d.target + ", which is not up");
+        request(pid, d.target, self);
+    }
+
+    /**
+     * Asks {@code where}, where {@code pid} runs, to move it to {@code target}; returns once it
+     * moved. Any vnode may ask: the home of a deputy, or a third vnode ({@code mosix:migrate} there).
+     *
+     * @throws IllegalArgumentException why it did not move; it runs on where it was then
+     */
+    public void request(long pid, int where, int target) {
+        if (!up.get().contains(where)) {
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + where + ", which is not up");
         }
-        CompletableFuture<Void> arrived = new CompletableFuture<>();
-        homecoming.put(pid, arrived);
+        if (!up.get().contains(target)) {
+            throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up.get() + "); pid " + pid
+                    + " runs on vnode " + where);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (requested.putIfAbsent(pid, done) != null) {
+            throw new IllegalArgumentException("pid=" + pid + " is moving already (asked from vnode " + self + ")");
+        }
         try {
-            byte[] b = java.nio.ByteBuffer.allocate(4).putInt(self).array();
-            if (!channel(d.target).send(MIGRATE_REQUEST, pid, b, 0, b.length)) {
-                throw new IllegalArgumentException("vnode=" + d.target + " went down before it took the move");
+            byte[] b = java.nio.ByteBuffer.allocate(4).putInt(target).array();
+            if (!channel(where).send(MIGRATE_REQUEST, pid, b, 0, b.length)) {
+                throw new IllegalArgumentException("vnode=" + where + " went down before it took the move");
             }
-            await(arrived, pid, d.target);
+            await(done, pid, where);
         } finally {
-            homecoming.remove(pid);
+            requested.remove(pid);
+        }
+    }
+
+    /** Where it runs: a move someone asked for (on the service thread: moves on another), answered on {@code c}. */
+    private void moveFor(Channel c, long pid, int target) {
+        Thread t = new Thread(() -> {
+            try {
+                if (ProcessManager.homeOf(pid) == self) {
+                    emigrate(pid, target);
+                } else {
+                    moveAway(pid, target, false);
+                }
+                byte[] b = java.nio.ByteBuffer.allocate(4).putInt(target).array();
+                c.send(MIGRATE_DONE, pid, b, 0, b.length);
+            } catch (RuntimeException e) {
+                byte[] why = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
+                c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
+            }
+        }, "mosix migrate " + pid);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether {@code pid} runs here for another home (its output goes there). */
+    public boolean runsForOtherHome(long pid) {
+        return runners.containsKey(pid) && table.runs(pid);
+    }
+
+    /**
+     * Where it runs, not its home: moves {@code pid} to {@code target} (its home, or any other
+     * vnode), its home told first ({@code MOVE_PREPARE}, after its last output, so its lines stay
+     * in order) and its stdin held there until it runs on the target; returns once it runs there.
+     *
+     * @throws IllegalArgumentException why it cannot move; it runs on here then
+     */
+    public void moveAway(long pid, int target, boolean balancing) {
+        Runner r = runners.get(pid);
+        if (r == null || !table.runs(pid)) {
+            throw new IllegalArgumentException("pid=" + pid + " does not run on vnode " + self);
+        }
+        int home = ProcessManager.homeOf(pid);
+        if (target == self) {
+            throw new IllegalArgumentException("pid=" + pid + " runs on vnode " + self + " already");
+        }
+        if (!up.get().contains(target)) {
+            throw new IllegalArgumentException("vnode=" + target + " is not up (up: " + up.get() + "); pid " + pid
+                    + " runs on here");
+        }
+        Channel toHome = r.channel();
+        Frozen f = table.freeze(pid, FREEZE_NANOS);
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        preparing.put(pid, ready);
+        try {
+            byte[] b = java.nio.ByteBuffer.allocate(4).putInt(target).array();
+            if (!toHome.send(MOVE_PREPARE, pid, b, 0, b.length)) {
+                throw new IllegalArgumentException("pid=" + pid + " did not move: its home vnode " + home + " is down");
+            }
+            await(ready, pid, home);
+        } catch (RuntimeException e) {
+            table.thaw(pid);
+            toHome.send(MOVE_ABORT, pid, new byte[0], 0, 0);
+            throw e;
+        } finally {
+            preparing.remove(pid);
+        }
+        // Its home holds its stdin now, and every record of it on this channel is here: take what is unread.
+        RemoteInput.Pending unread = r.stdin() != null ? r.stdin().drain() : null;
+        Channel c = target == home ? toHome : channel(target);
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        outgoing.put(pid, ack);
+        try {
+            ship(c, f, unread, balancing);
+            await(ack, pid, target);
+        } catch (RuntimeException e) {
+            refill(r.stdin(), unread);
+            table.thaw(pid);
+            toHome.send(MOVE_ABORT, pid, new byte[0], 0, 0);
+            throw e;
+        } finally {
+            outgoing.remove(pid);
+        }
+        runners.remove(pid);
+        // Its exit is its next vnode's business now: this copy's end is never reported.
+        table.vanish(pid, new CompletableFuture<>());
+    }
+
+    /** Home: where its process runs is about to move it to {@code target}; hold its stdin and ready a channel. */
+    private void prepare(Channel c, long pid, int target) {
+        try {
+            Relay r = relays.get(pid);
+            if (r != null) {
+                r.hold(); // under its gate: a chunk being sent is in the ring before MOVE_READY
+            }
+            if (target != self) {
+                channel(target); // made now, so that the target finds it when the process arrives there
+            }
+            c.send(MOVE_READY, pid, new byte[0], 0, 0);
+        } catch (RuntimeException e) {
+            Relay r = relays.get(pid);
+            if (r != null) {
+                r.resume();
+            }
+            byte[] why = ("pid=" + pid + " did not move: its home could not ready vnode " + target + ": "
+                    + e.getMessage()).getBytes(StandardCharsets.UTF_8);
+            c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
+        }
+    }
+
+    /** Home: its process runs where {@code c} goes now (it moved there between two other vnodes). */
+    private void arrived(Channel c, long pid) {
+        Deputy d = deputies.get(pid);
+        if (d == null) {
+            return;
+        }
+        int there = c.peer();
+        d.target = there;
+        ProcessInfo i = d.info;
+        d.info = new ProcessInfo(i.pid(), i.parent(), i.name(), i.homeVnode(), there, i.state(), i.cpuNanos(),
+                i.allocatedBytes(), i.startedMillis(), i.exit(), i.cantMove());
+        publisher.changed(d.info);
+        Relay r = relays.get(pid);
+        if (r != null) {
+            r.runsOn(there);
         }
     }
 
@@ -712,13 +1077,14 @@ public final class Deputies implements AutoCloseable {
         }
     }
 
-    /** Sends a frozen process: its spec and totals, then its state in pieces a ring carries. */
-    private void ship(Channel c, Frozen f) {
-        byte[] meta = Incoming.meta(f);
+    /** Sends a frozen process: its spec, totals and unread stdin, then its state in pieces a ring carries. */
+    private void ship(Channel c, Frozen f, RemoteInput.Pending unread, boolean balancing) {
+        byte[] meta = Incoming.meta(f, unread);
         byte[] state = f.resume().state();
         int max = c.out().maxPayload();
         String down = "pid=" + f.pid() + " did not move: vnode " + c.peer() + " went down during the move";
-        byte[] lengths = java.nio.ByteBuffer.allocate(8).putInt(meta.length).putInt(state.length).array();
+        byte[] lengths = java.nio.ByteBuffer.allocate(12).putInt(meta.length).putInt(state.length)
+                .putInt(balancing ? ChannelDescriptor.MIGRATE_BALANCING : 0).array();
         if (!c.send(MIGRATE, f.pid(), lengths, 0, lengths.length)) {
             throw new IllegalArgumentException(down);
         }
@@ -731,38 +1097,17 @@ public final class Deputies implements AutoCloseable {
         }
     }
 
-    /** Where a process runs away from home: its home asked for it back (on the service thread: ship on another). */
-    private void emigrateFor(Channel c, long pid) {
-        Thread t = new Thread(() -> {
-            try {
-                if (!runners.containsKey(pid) || !table.runs(pid)) {
-                    throw new IllegalArgumentException("pid=" + pid + " does not run on vnode " + self);
-                }
-                Frozen f = table.freeze(pid, FREEZE_NANOS);
-                CompletableFuture<Void> ack = new CompletableFuture<>();
-                outgoing.put(pid, ack);
-                try {
-                    ship(c, f);
-                    await(ack, pid, c.peer());
-                } catch (RuntimeException e) {
-                    table.thaw(pid);
-                    throw e;
-                } finally {
-                    outgoing.remove(pid);
-                }
-                Runner r = runners.remove(pid);
-                // Its exit is its home's business now: this copy's end is never reported.
-                table.vanish(pid, new CompletableFuture<>());
-                if (r != null && r.stdin() != null) {
-                    r.stdin().feed(null);
-                }
-            } catch (RuntimeException e) {
-                byte[] why = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
-                c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
-            }
-        }, "mosix migrate " + pid);
-        t.setDaemon(true);
-        t.start();
+    /** The channel between this vnode and {@code home}, for a process of that home arriving here: the home's. */
+    private Channel homeChannel(int home) {
+        Channel c = channels.get(ChannelDescriptor.name(home, self));
+        if (c == null) {
+            discover(); // its home made it on MOVE_PREPARE, before this move was shipped
+            c = channels.get(ChannelDescriptor.name(home, self));
+        }
+        if (c == null) {
+            throw new IllegalArgumentException("vnode " + self + " has no channel from home vnode " + home);
+        }
+        return c;
     }
 
     /** A moved process arrived whole: run it here, and tell the sender to end its frozen copy. */
@@ -770,26 +1115,40 @@ public final class Deputies implements AutoCloseable {
         int home = ProcessManager.homeOf(pid);
         try {
             Incoming in = arrived.decoded();
+            if (in.balancing && !admits.getAsBoolean()) {
+                throw new IllegalArgumentException("pid=" + pid + " did not move: vnode " + self
+                        + " runs its share of the cluster's load already");
+            }
             if (home == self) {
                 Deputy d = deputies.get(pid);
                 if (d == null || d.exit.isDone()) {
                     throw new IllegalArgumentException("pid=" + pid + " has no running deputy at its home vnode " + self);
                 }
-                ProcessSpec spec = in.spec.withStdout(d.out).withStderr(d.err).withStdin(null);
+                Relay relay = relays.get(pid);
+                RemoteInput stdin = relay != null ? refill(new RemoteInput(), in.stdin) : null;
+                ProcessSpec spec = in.spec.withStdout(d.out).withStderr(d.err).withStdin(stdin);
                 table.spawnMoved(pid, self, spec, new Resume(in.state, in.cpuNanos, in.allocatedBytes,
                         in.startedMillis));
                 deputies.remove(pid); // home again: the table has it, and its deputy's waiters wait for it there
-                table.onExit(pid).whenComplete((s, failure) -> d.exit.complete(s != null ? s
-                        : new ExitStatus(255, "ended without a status: " + failure)));
-            } else {
-                if (c.home != home) {
-                    throw new IllegalArgumentException("pid=" + pid + " has home vnode " + home + ": a process moves"
-                            + " between its home and one other vnode (migrate it home first)");
+                if (relay != null) {
+                    relay.runsHere(stdin); // its stdin, relayed still, now to it here
                 }
-                RemoteInput stdin = in.hasStdin ? new RemoteInput() : null;
-                ProcessSpec spec = in.spec.withStdout(new RingOutput(c, STDOUT, pid))
-                        .withStderr(new RingOutput(c, STDERR, pid)).withStdin(stdin);
-                runners.put(pid, new Runner(c, stdin));
+                table.onExit(pid).whenComplete((s, failure) -> {
+                    if (deputies.get(pid) == null) {
+                        endRelay(pid); // it ended here (not moved on: then a deputy of it is back)
+                    }
+                    d.exit.complete(s != null ? s : new ExitStatus(255, "ended without a status: " + failure));
+                });
+            } else {
+                Channel toHome = c.home == home ? c : homeChannel(home);
+                RemoteInput stdin = in.hasStdin ? refill(new RemoteInput(), in.stdin) : null;
+                ProcessSpec spec = in.spec.withStdout(new RingOutput(toHome, STDOUT, pid))
+                        .withStderr(new RingOutput(toHome, STDERR, pid)).withStdin(stdin);
+                runners.put(pid, new Runner(toHome, stdin));
+                if (toHome != c) {
+                    // before its first line: its home sends its stdin and signals here from now on
+                    toHome.send(ARRIVED, pid, new byte[0], 0, 0);
+                }
                 try {
                     table.spawnMoved(pid, home, spec, new Resume(in.state, in.cpuNanos, in.allocatedBytes,
                             in.startedMillis));
@@ -797,22 +1156,14 @@ public final class Deputies implements AutoCloseable {
                     runners.remove(pid);
                     throw e;
                 }
-                reportExit(c, pid);
+                reportExit(toHome, pid);
             }
         } catch (RuntimeException e) {
             byte[] why = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
             c.send(MIGRATE_FAILED, pid, why, 0, Math.min(why.length, c.out().maxPayload()));
-            CompletableFuture<Void> f = homecoming.get(pid);
-            if (f != null) {
-                f.completeExceptionally(e);
-            }
             return;
         }
         c.send(MIGRATED, pid, new byte[0], 0, 0);
-        CompletableFuture<Void> f = homecoming.get(pid);
-        if (f != null) {
-            f.complete(null);
-        }
     }
 
     // ---- restart from a checkpoint (checkpoint/Restarter)
@@ -870,7 +1221,7 @@ public final class Deputies implements AutoCloseable {
         outgoing.put(pid, ack);
         deputies.put(pid, d);
         try {
-            ship(c, new Frozen(pid, self, spec.withStdin(null), f.resume()));
+            ship(c, new Frozen(pid, self, spec.withStdin(null), f.resume()), null, false); // a restart: no stdin pending, not a balancing move
             await(ack, pid, target);
         } catch (RuntimeException x) {
             if (old != null) {
@@ -990,7 +1341,10 @@ public final class Deputies implements AutoCloseable {
                 d.end(new ExitStatus(255, "lost: its home's process manager closed"));
             }
         }
-        channels.values().forEach(c -> c.bridge.close());
+        channels.values().forEach(c -> {
+            c.in().polling(false); // nobody polls now: producers ring again (a new service finds the records)
+            c.bridge.close();
+        });
         channels.clear();
     }
 
@@ -1041,9 +1395,10 @@ public final class Deputies implements AutoCloseable {
 
         /** Appends a record and rings the peer; false when the peer went down meanwhile. */
         boolean send(int type, long pid, byte[] b, int off, int len) {
-            boolean sent = out().offer(type, pid, b, off, len, () -> !closed && Deputies.this.up.get().contains(peer()));
-            if (sent) {
-                portals.raise(peer(), VECTOR);
+            Ring out = out();
+            boolean sent = out.offer(type, pid, b, off, len, () -> !closed && Deputies.this.up.get().contains(peer()));
+            if (sent && !out.consumerPolling()) {
+                portals.raise(peer(), VECTOR); // it parks (or is about to): wake it
             }
             return sent;
         }
@@ -1082,11 +1437,16 @@ public final class Deputies implements AutoCloseable {
 
     /** Target: a process's stdin, fed from home's records; null marks its end. */
     private static final class RemoteInput extends InputStream {
+        /** What a process had not read of its stdin when it was frozen to move: it goes with it. */
+        record Pending(byte[] bytes, boolean ended) {
+        }
+
         private static final byte[] EOF = new byte[0];
         private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(1024);
-        private byte[] current = new byte[0];
-        private int at;
+        private volatile byte[] current = new byte[0];
+        private volatile int at;
         private boolean ended;
+        private boolean endAfterCurrent; // an unread() end: after current, whatever the queue says
 
         void feed(byte[] chunk) {
             // the service thread must not block on a program that does not read: drop what overflows
@@ -1096,10 +1456,52 @@ public final class Deputies implements AutoCloseable {
             }
         }
 
+        /** Takes everything not read yet (the process is frozen: nobody reads now). */
+        synchronized Pending drain() {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            b.write(current, at, current.length - at);
+            boolean end = ended || endAfterCurrent;
+            for (byte[] c; !end && (c = chunks.poll()) != null; ) {
+                if (c == EOF) {
+                    end = true;
+                } else {
+                    b.write(c, 0, c.length);
+                }
+            }
+            chunks.clear();
+            current = new byte[0];
+            at = 0;
+            ended = false;
+            endAfterCurrent = false;
+            return new Pending(b.toByteArray(), end);
+        }
+
+        /** Puts {@code p} back in front (a move that failed, or the start of a copy that arrived). */
+        synchronized void unread(Pending p) {
+            byte[] rest = java.util.Arrays.copyOfRange(current, at, current.length);
+            byte[] both = java.util.Arrays.copyOf(p.bytes(), p.bytes().length + rest.length);
+            System.arraycopy(rest, 0, both, p.bytes().length, rest.length);
+            current = both;
+            at = 0;
+            endAfterCurrent |= p.ended();
+        }
+
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        /** An estimate, not under the lock (a reader may hold it, waiting): what the next read returns at once. */
+        @Override
+        public int available() {
+            byte[] c = current;
+            int n = c.length - at;
+            if (n > 0) {
+                return n;
+            }
+            byte[] next = chunks.peek();
+            return next == null || next == EOF ? 0 : next.length;
         }
 
         @Override
@@ -1108,6 +1510,10 @@ public final class Deputies implements AutoCloseable {
                 return 0;
             }
             while (!ended && at >= current.length) {
+                if (endAfterCurrent) {
+                    ended = true;
+                    break;
+                }
                 try {
                     current = chunks.take();
                 } catch (InterruptedException e) {
@@ -1157,6 +1563,7 @@ public final class Deputies implements AutoCloseable {
             // checkpoint/: -C FILE -A SECONDS go with it, so the vnode where it runs checkpoints it
             nullable(o, spec.checkpointFile() == null ? null : spec.checkpointFile().toAbsolutePath().toString());
             o.writeLong(spec.checkpointInterval() == null ? -1 : spec.checkpointInterval().toMillis());
+            o.writeBoolean(spec.locked()); // mosrun -L goes wherever it goes
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -1185,8 +1592,9 @@ public final class Deputies implements AutoCloseable {
             boolean hasStdin = in.readBoolean();
             String checkpoints = nullable(in);
             long every = in.readLong();
+            boolean locked = in.readBoolean();
             return new Decoded(new ProcessSpec(cp, main, args, cwd == null ? null : Path.of(cwd), env, null, null, null,
-                    name, parent, false, checkpoints == null ? null : Path.of(checkpoints),
+                    name, parent, locked, checkpoints == null ? null : Path.of(checkpoints),
                     every < 0 ? null : java.time.Duration.ofMillis(every)), hasStdin);
         } catch (IOException e) {
             throw new IllegalArgumentException("a spawn record that does not decode: " + e, e);

@@ -2,6 +2,7 @@ package org.smpcluster.mosix.remote;
 
 import static org.smpcluster.mosix.layout.ChannelDescriptor.HEAD_OFFSET;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.PAD;
+import static org.smpcluster.mosix.layout.ChannelDescriptor.POLLING_OFFSET;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.RECORD_ALIGNMENT;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.RECORD_HEADER;
 import static org.smpcluster.mosix.layout.ChannelDescriptor.RING_HEADER;
@@ -29,6 +30,7 @@ public final class Ring {
     }
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final MemorySegment ring;
     private final MemorySegment data;
@@ -109,6 +111,21 @@ public final class Ring {
             LONG.setRelease(ring, (long) HEAD_OFFSET, head);
         }
         return n;
+    }
+
+    /**
+     * Consumer: says whether it busy-polls this ring (a producer then need not ring it). Clearing
+     * is a volatile write, and the consumer polls once more after it: a record published before
+     * the clear is seen by that poll, one published after it sees the clear and rings.
+     */
+    public void polling(boolean on) {
+        INT.setVolatile(ring, (long) POLLING_OFFSET, on ? 1 : 0);
+    }
+
+    /** Producer, after {@link #offer}: whether the consumer busy-polls, so that ringing it is not needed. */
+    public boolean consumerPolling() {
+        VarHandle.fullFence(); // the tail's release store before this load (Dekker with polling(false))
+        return (int) INT.getVolatile(ring, (long) POLLING_OFFSET) != 0;
     }
 
     private static int align(int n) {

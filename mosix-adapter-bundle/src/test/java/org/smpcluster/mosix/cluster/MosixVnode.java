@@ -28,7 +28,11 @@ import org.smpcluster.nanokernel.Kernel;
  * SIGNAL}, {@code wait PID}, {@code migrate PID VNODE|home} ({@code at VNODE}), {@code timed-migrate PID
  * VNODE|home} ({@code at VNODE NANOS}), {@code spawnck VNODE CLASSPATH CLASS FILE MILLIS ARGS...} (a spawn
  * with checkpoints to FILE every MILLIS), {@code checkpoint PID FILE} ({@code file FILE}), {@code restart
- * FILE VNODE|home|best} ({@code pid N at VNODE}).
+ * FILE VNODE|home|best} ({@code pid N at VNODE}),
+ * {@code balance on|off}, {@code moves} ({@code moves N}: the
+ * balancer's), {@code history} ({@code history PID:TO:WHY,...}), {@code spawn-locked ...} (as spawn, mosrun -L), {@code spawn-stdin ...} (as spawn, with a stdin that
+ * {@code stdin PID TEXT} types a line into), {@code deputy-bench VNODE LINES} ({@code bench DEPUTY_MEDIAN
+ * DEPUTY_P99 HOME_MEDIAN HOME_P99}, ns).
  */
 public final class MosixVnode {
 
@@ -39,6 +43,7 @@ public final class MosixVnode {
         int vnode = Integer.parseInt(args[2]);
         Kernel kernel = Kernel.boot(Kernel.Config.joiner(Path.of(args[0]), args[1], vnode));
         MosixNode node = new MosixNode(kernel, kernel.bridges(), kernel.portals());
+        node.balancer().enabled(false); // the tests that want it say "balance on"
         kernel.pipeline().attach(InterruptPipeline.KERNEL, Deputies.VECTOR, (v, hits) -> {
             node.interrupt();
             return true;
@@ -50,8 +55,11 @@ public final class MosixVnode {
             long began = System.nanoTime();
             try {
                 switch (w[0]) {
-                    case "spawn" -> {
-                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length));
+                    case "spawn", "spawn-locked", "spawn-stdin" -> {
+                        ProcessSpec spec = ProcessSpec.of(w[3], Path.of(w[2])).withArgs(Arrays.copyOfRange(w, 4, w.length))
+                                .withLocked(w[0].equals("spawn-locked"));
+                        Keyboard keys = w[0].equals("spawn-stdin") ? new Keyboard() : null;
+                        spec = spec.withStdin(keys);
                         long[] pid = new long[1];
                         spec = spec.withStdout(lines("stdout", pid)).withStderr(lines("stderr", pid));
                         ProcessInfo p;
@@ -65,6 +73,9 @@ public final class MosixVnode {
                         }
                         synchronized (pid) {
                             pid[0] = p.pid();
+                        }
+                        if (keys != null) {
+                            KEYBOARDS.put(p.pid(), keys);
                         }
                         say("pid " + p.pid());
                         spec.stdout().flush();
@@ -104,6 +115,22 @@ public final class MosixVnode {
                     }
                     case "migrate" -> say("at " + node.migrate(Long.parseLong(w[1]), Placement.parse(w[2])).currentVnode());
                     case "lat" -> say("lat " + latencies());
+                    case "balance" -> {
+                        node.balancer().enabled(w[1].equals("on"));
+                        say("balance " + (node.balancer().enabled() ? "on" : "off"));
+                    }
+                    case "moves" -> say("moves " + node.balancer().moves());
+                    case "history" -> say("history " + node.balancer().history().stream()
+                            .map(m -> m.pid() + ":" + m.to() + ":" + m.why()).collect(Collectors.joining(",")));
+                    case "stdin" -> {
+                        KEYBOARDS.get(Long.parseLong(w[1])).type(String.join(" ", Arrays.copyOfRange(w, 2, w.length)) + "\n");
+                        say("ok");
+                    }
+                    case "deputy-bench" -> {
+                        DeputyBench.Figures f = DeputyBench.measure(node, Integer.parseInt(w[1]),
+                                DeputyBench.codeSource(), Integer.parseInt(w[2]));
+                        say("bench " + f.deputyMedian() + " " + f.deputyP99() + " " + f.homeMedian() + " " + f.homeP99());
+                    }
                     case "proc" -> say("proc " + node.procFs().read(w[1]).strip().replace('\n', '|'));
                     case "ps" -> say("ps " + show(node.processes()));
                     case "info" -> say("info " + node.info(Long.parseLong(w[1])).map(MosixVnode::show).orElse("none"));
@@ -172,6 +199,47 @@ public final class MosixVnode {
                 }
             }
         };
+    }
+
+    private static final java.util.Map<Long, Keyboard> KEYBOARDS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A process's stdin that the harness types into ({@code stdin PID TEXT}); available() says what is typed. */
+    static final class Keyboard extends java.io.InputStream {
+        private final java.util.concurrent.LinkedBlockingQueue<Integer> typed = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        void type(String s) {
+            for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+                typed.add(b & 0xff);
+            }
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            try {
+                return typed.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (len == 0) {
+                return 0;
+            }
+            b[off] = (byte) read();
+            int n = 1;
+            for (Integer next; n < len && (next = typed.poll()) != null; n++) {
+                b[off + n] = (byte) (int) next;
+            }
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return typed.size();
+        }
     }
 
     private static final java.util.List<Long> LATENCIES = new java.util.ArrayList<>();
