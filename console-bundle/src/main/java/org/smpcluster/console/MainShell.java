@@ -118,17 +118,21 @@ public final class MainShell {
     }
 
     /** Gogo's interactive shell on this process's terminal, until end of input or {@code exit}. */
-    static int interactive(CommandProcessor processor, InputStream in, PrintStream out, PrintStream err)
-            throws Exception {
+    static int interactive(CommandProcessor processor, InputStream in, PrintStream out,
+            PrintStream err) throws Exception {
         // ^C on this terminal is the terminal's SIGINT to the whole root JVM: it must not end the
-        // cluster. (Gogo's gosh runs the typed command in a session of its own, which is not
-        // reachable from here to interrupt just that command: console:attach 0 gives a shell
-        // whose line discipline does that.)
+        // cluster, only interrupt the command typed at the prompt (mosix:run sends its program
+        // SIGINT, then SIGKILL), as a shell's foreground job gets it.
+        ForegroundInterrupt foreground = new ForegroundInterrupt();
         sun.misc.Signal interrupt = new sun.misc.Signal("INT");
-        sun.misc.SignalHandler previous = sun.misc.Signal.handle(interrupt, signal -> err.println(
-                "\n(^C does not stop the root: Ctrl-D at the prompt does; in 'console:attach 0' ^C interrupts a"
-                        + " command)"));
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(interrupt, signal -> {
+            if (!foreground.interrupt()) {
+                err.println("\n(^C does not stop the root: Ctrl-D at the prompt does; ^C interrupts a command"
+                        + " running at this prompt)");
+            }
+        });
         try (CommandSession session = processor.createSession(in, out, err)) {
+            session.setJobListener(foreground);
             session.execute("gosh --login --noshutdown");
             return OK;
         } finally {

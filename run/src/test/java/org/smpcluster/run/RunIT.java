@@ -73,6 +73,12 @@ class RunIT {
 
     @BeforeAll
     static void compile() throws IOException {
+        compile(programs);
+        Files.writeString(programs.resolve("notajar.jar"), "this is text, not a zip\n");
+    }
+
+    /** Compiles Exit3, Cat, Where and Spin into {@code programs} (TerminalIT runs them too). */
+    static void compile(Path programs) throws IOException {
         List<String> args = new ArrayList<>(List.of("-d", programs.toString()));
         for (String source : List.of(EXIT3, CAT, WHERE, SPIN)) {
             String name = source.substring(source.indexOf("class ") + 6, source.indexOf(" {"));
@@ -83,7 +89,6 @@ class RunIT {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diag = new ByteArrayOutputStream();
         assertEquals(0, javac.run(null, diag, diag, args.toArray(String[]::new)), diag::toString);
-        Files.writeString(programs.resolve("notajar.jar"), "this is text, not a zip\n");
     }
 
     @AfterEach
