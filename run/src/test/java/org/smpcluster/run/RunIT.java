@@ -183,6 +183,44 @@ class RunIT {
         }
     }
 
+    /**
+     * {@code ./smpcluster bench mosix}, at a tenth of its work: every figure the issue names is
+     * there, a number with its unit, and the cluster is gone after.
+     */
+    @Test
+    void shouldPrintEveryMosixBenchFigure() throws Exception {
+        List<String> command = List.of("bash", SCRIPT.toString(), "bench", "mosix", "--rounds", "1", "--scale", "0.1");
+        Path out = tmp.resolve("bench.out");
+        Path err = tmp.resolve("bench.err");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
+                Files.writeString(tmp.resolve("empty"), "").toFile())).redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        builder.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        Process process = builder.start();
+        try {
+            assertTrue(process.waitFor(3, TimeUnit.MINUTES), () -> "bench mosix still runs after 3 minutes: " + read(err));
+            assertEquals(0, process.exitValue(), () -> read(out) + read(err));
+            String text = read(out);
+            for (String figure : List.of("balanced-over-ideal-ratio x", "unbalanced-over-ideal-ratio x",
+                    "threads-over-ideal-ratio x", "burn-alone s", "rewrite-speed-ratio x", "migration-1MiB-median ms",
+                    "migration-1MiB-p99 ms", "migration-64MiB-median ms", "migration-64MiB-p99 ms",
+                    "deputy-write-median us", "home-write-median us")) {
+                String[] f = figure.split(" ");
+                assertTrue(text.lines().anyMatch(l -> l.matches("mosix " + f[0] + " \\d+\\.\\d+ " + f[1] + "( .*)?")),
+                        () -> "'mosix " + f[0] + " VALUE " + f[1] + "' in:\n" + text);
+            }
+            assertTrue(read(err).contains("# migration 64 MiB"), () -> "progress on stderr: " + read(err));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+        String physmem = "/dev/shm/smpcluster-bench-mosix-" + process.pid();
+        assertTrue(!Files.exists(Path.of(physmem)), "the bench's cluster was shut down: " + physmem);
+        SmpclusterCommandIT.vnodeProcesses(physmem).forEach(pid -> ProcessHandle.of(pid)
+                .ifPresent(ProcessHandle::destroyForcibly));
+        Files.deleteIfExists(Path.of(physmem));
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);
