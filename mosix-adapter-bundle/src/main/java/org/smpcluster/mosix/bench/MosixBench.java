@@ -63,7 +63,7 @@ import org.smpcluster.api.process.Signal;
 public final class MosixBench {
 
     static final String USAGE = """
-            usage: mosix:bench [--rounds N] [--scale F] [--vnode V]
+            usage: mosix:bench [--rounds N] [--scale F] [--vnode V] [--only PARTS]
               issue 12's figures on this vnode (the root) and vnode V (default 1), each beside its
               alternative: balancing (N=4 copies of a ~2 s migratable program started on V, over
               the ideal ceil(N/k)*T, balanced and locked, beside 4 threads in one JVM), the
@@ -71,7 +71,8 @@ public final class MosixBench {
               64 MiB of state (median, p99), a 64-byte write through the deputy beside one at home
               --rounds N   rounds of the balancing and rewrite runs (default 3), migration moves 8*N
               --scale F    fraction of the default work (default 1.0; 0.1 for a quick look)
-              --vnode V    the other vnode (default 1); V and this vnode should be on distinct CPUs""";
+              --vnode V    the other vnode (default 1); V and this vnode should be on distinct CPUs
+              --only PARTS some of balancing,rewrite,migration,deputy (default: all)""";
 
     static final int COPIES = 4;
     static final int K = 2;
@@ -92,12 +93,23 @@ public final class MosixBench {
     }
 
     /** What {@code --rounds}, {@code --scale}, {@code --vnode} say; null for --help. */
-    record Options(int rounds, double scale, int vnode) {
+    record Options(int rounds, double scale, int vnode, List<String> parts) {
+
+        static final List<String> PARTS = List.of("balancing", "rewrite", "migration", "deputy");
+
+        Options(int rounds, double scale, int vnode) {
+            this(rounds, scale, vnode, PARTS);
+        }
+
+        boolean runs(String part) {
+            return parts.contains(part);
+        }
 
         static Options parse(String... args) {
             int rounds = 3;
             double scale = 1.0;
             int vnode = 1;
+            List<String> parts = PARTS;
             for (int k = 0; k < args.length; k++) {
                 String a = args[k];
                 switch (a) {
@@ -117,11 +129,20 @@ public final class MosixBench {
                             throw new IllegalArgumentException("--scale=" + v + " is not a number in (0, 10]");
                         }
                     }
+                    case "--only" -> {
+                        String v = value(args, ++k, a);
+                        parts = List.of(v.split(","));
+                        for (String p : parts) {
+                            if (!PARTS.contains(p)) {
+                                throw new IllegalArgumentException("--only=" + v + ": " + p + " is not one of " + PARTS);
+                            }
+                        }
+                    }
                     default -> throw new IllegalArgumentException("option=" + a + " is not one of --rounds N --scale F"
-                            + " --vnode V --help (mosix:bench --help)");
+                            + " --vnode V --only PARTS --help (mosix:bench --help)");
                 }
             }
-            return new Options(rounds, scale, vnode);
+            return new Options(rounds, scale, vnode, parts);
         }
 
         private static String value(String[] args, int k, String option) {
@@ -145,7 +166,7 @@ public final class MosixBench {
     }
 
     @Descriptor("issue 12's figures: balancing, the rewrite's cost, migration, the deputy (slow; --help)")
-    public String bench(@Descriptor("[--rounds N] [--scale F] [--vnode V] or --help") String... args) throws Exception {
+    public String bench(@Descriptor("[--rounds N] [--scale F] [--vnode V] [--only PARTS] or --help") String... args) throws Exception {
         Options o = Options.parse(args);
         if (o == null) {
             return USAGE;
@@ -169,10 +190,18 @@ public final class MosixBench {
                     + " %.2f%n", self, selfCpus, o.vnode(), otherCpus, o.rounds(), o.scale());
             Run run = new Run(o, dir, progress, started, selfCpus, otherCpus);
             StringBuilder out = new StringBuilder();
-            run.balancing(out);
-            run.rewrite(out);
-            run.migration(out);
-            run.deputy(out);
+            if (o.runs("balancing")) {
+                run.balancing(out);
+            }
+            if (o.runs("rewrite")) {
+                run.rewrite(out);
+            }
+            if (o.runs("migration")) {
+                run.migration(out);
+            }
+            if (o.runs("deputy")) {
+                run.deputy(out);
+            }
             return out.toString().stripTrailing();
         } finally {
             for (long pid : started) {
@@ -372,9 +401,15 @@ public final class MosixBench {
                     + REWRITE_BAR);
         }
 
-        /** {wall, CPU of the working thread, check} of {@code Work w reps} by {@code java -cp} on this vnode's CPUs. */
+        /**
+         * {wall, CPU of the working thread, check} of {@code Work w reps} by {@code java -cp} on
+         * this vnode's CPUs, with this JVM's collector and heap limit: a JVM started on one CPU
+         * picks the serial collector, whose cheaper barriers would be counted as the rewrite's
+         * cost (the hash-map workload allocates).
+         */
         long[] plain(String w, int reps) throws Exception {
-            return parseWork(host(selfCpus, Work.class, w, Integer.toString(reps)), w);
+            return parseWork(host(selfCpus, List.of(collector(), "-Xmx" + (Runtime.getRuntime().maxMemory() >> 20) + "m"),
+                    Work.class, w, Integer.toString(reps)), w);
         }
 
         long[] process(String w, int reps) throws Exception {
@@ -474,9 +509,14 @@ public final class MosixBench {
 
         /** Runs a bench class by {@code taskset -c CPUS java -cp DIR}; its stdout. */
         String host(String cpus, Class<?> main, String... args) throws Exception {
+            return host(cpus, List.of("-Xmx256m"), main, args);
+        }
+
+        String host(String cpus, List<String> jvm, Class<?> main, String... args) throws Exception {
             List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus,
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp",
-                    dir.toString(), main.getName()));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(jvm);
+            command.addAll(List.of("-cp", dir.toString(), main.getName()));
             command.addAll(List.of(args));
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             try {
@@ -607,6 +647,22 @@ public final class MosixBench {
         List<Long> s = new ArrayList<>(v);
         s.sort(null);
         return s.get(Math.min(s.size() - 1, Math.max(0, (int) Math.ceil(s.size() * p) - 1)));
+    }
+
+    /** The option that selects the collector this JVM runs. */
+    static String collector() {
+        String names = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).reduce("", String::concat);
+        if (names.contains("G1")) {
+            return "-XX:+UseG1GC";
+        } else if (names.contains("ZGC")) {
+            return "-XX:+UseZGC";
+        } else if (names.contains("Shenandoah")) {
+            return "-XX:+UseShenandoahGC";
+        } else if (names.contains("PS ")) {
+            return "-XX:+UseParallelGC";
+        }
+        return "-XX:+UseSerialGC";
     }
 
     /** The CPUs process {@code pid} may run on (its affinity, as taskset set it): "0", "1", "0-3". */

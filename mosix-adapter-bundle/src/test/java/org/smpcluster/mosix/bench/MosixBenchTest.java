@@ -20,7 +20,11 @@ class MosixBenchTest {
                 () -> MosixBench.Options.parse("--rounds", "0")).getMessage());
         assertEquals("--scale=11 is not a number in (0, 10]", assertThrows(IllegalArgumentException.class,
                 () -> MosixBench.Options.parse("--scale", "11")).getMessage());
-        assertEquals("option=--frob is not one of --rounds N --scale F --vnode V --help (mosix:bench --help)",
+        assertEquals(List.of("rewrite", "deputy"), MosixBench.Options.parse("--only", "rewrite,deputy").parts());
+        assertEquals("--only=rewrite,gc: gc is not one of [balancing, rewrite, migration, deputy]",
+                assertThrows(IllegalArgumentException.class, () -> MosixBench.Options.parse("--only", "rewrite,gc"))
+                        .getMessage());
+        assertEquals("option=--frob is not one of --rounds N --scale F --vnode V --only PARTS --help (mosix:bench --help)",
                 assertThrows(IllegalArgumentException.class, () -> MosixBench.Options.parse("--frob")).getMessage());
         assertEquals("option=--rounds needs a value", assertThrows(IllegalArgumentException.class,
                 () -> MosixBench.Options.parse("--rounds")).getMessage());
