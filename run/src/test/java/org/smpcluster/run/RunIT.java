@@ -52,6 +52,7 @@ class RunIT {
                     // A vnode's JVM runs the boot stub; the root's runs the image's launcher.
                     String cmd = ProcessHandle.current().info().commandLine().orElse("?");
                     System.out.println(cmd.contains("VnodeBoot") ? "on a vnode JVM" : "on the root JVM");
+                    System.out.println("proc=" + System.getenv("SMPCLUSTER_PROC"));
                 }
             }""";
     private static final String SPIN = """
@@ -119,6 +120,7 @@ class RunIT {
         assertEquals(3, run.exit(), run::toString);
         assertEquals("exit3 here\n", run.out(), "only the program's output on stdout: " + run);
         assertTrue(!Files.exists(Path.of("/dev/shm/smpcluster-" + cluster)), "the cluster was shut down");
+        assertTrue(!Files.exists(Path.of("/dev/shm/smpcluster-" + cluster + ".proc")), "its /proc files went with it");
     }
 
     @Test
@@ -156,7 +158,7 @@ class RunIT {
         Run there = smpcluster("", "-n", "1", "-cp", programs.toString(), "Where");
 
         assertEquals(0, there.exit(), there::toString);
-        assertEquals("on a vnode JVM\n", there.out(), there::toString);
+        assertEquals("on a vnode JVM\nproc=/dev/shm/smpcluster-" + cluster + ".proc\n", there.out(), there::toString);
     }
 
     @Test
