@@ -156,42 +156,83 @@ final class RunProgram {
 
     static int foreground(ProcessManager processes, Request r, InputStream in, OutputStream out, PrintStream err)
             throws InterruptedException {
-        ProcessInfo p;
-        try {
-            p = processes.spawn(r.spec().withStdin(in).withStdout(out).withStderr(err), r.where());
-        } catch (IllegalArgumentException e) {
-            err.println("smpcluster: run: " + e.getMessage());
-            return statusOfRefusal(e.getMessage());
-        } catch (IllegalStateException e) {
-            err.println("smpcluster: run: " + e.getMessage());
-            return CANNOT_EXECUTE;
-        }
-        long pid = p.pid();
-        CompletableFuture<ExitStatus> exit = processes.onExit(pid);
-        AtomicInteger interrupts = new AtomicInteger();
         // The terminal's ^C is SIGINT to this whole JVM (the vnodes run in sessions of their own):
-        // here it is the program's, as a shell's foreground job gets it.
+        // here it is the program's, as a shell's foreground job gets it. The handler goes in
+        // before the spawn: a ^C as the program starts must not end the JVM the default way; one
+        // that comes before the PID is known is delivered once it is.
+        Foreground job = new Foreground(processes);
         sun.misc.Signal sigint = new sun.misc.Signal("INT");
-        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sigint, signal -> {
-            Signal s = interrupts.incrementAndGet() == 1 ? Signal.SIGINT : Signal.SIGKILL;
-            try {
-                processes.signal(pid, s);
-            } catch (IllegalArgumentException gone) {
-                // it ended and left the table between the ^C and now: nothing to interrupt
-            }
-        });
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sigint, signal -> job.interrupt());
         try {
+            ProcessInfo p;
+            try {
+                p = processes.spawn(r.spec().withStdin(in).withStdout(out).withStderr(err), r.where());
+            } catch (IllegalArgumentException e) {
+                err.println("smpcluster: run: " + e.getMessage());
+                return statusOfRefusal(e.getMessage());
+            } catch (IllegalStateException e) {
+                err.println("smpcluster: run: " + e.getMessage());
+                return CANNOT_EXECUTE;
+            }
+            long pid = p.pid();
+            CompletableFuture<ExitStatus> exit = processes.onExit(pid);
+            job.started(pid);
             ExitStatus status = exit.get();
             out.flush();
             return status.code();
         } catch (ExecutionException e) {
-            err.println("smpcluster: run: pid " + pid + " ended without a status: " + e.getCause());
+            err.println("smpcluster: run: the program ended without a status: " + e.getCause());
             return CANNOT_EXECUTE;
         } catch (java.io.IOException e) {
             err.println("smpcluster: run: cannot flush the program's output: " + e.getMessage());
             return CANNOT_EXECUTE;
         } finally {
             sun.misc.Signal.handle(sigint, previous);
+        }
+    }
+
+    /** The program's ^Cs: the first is SIGINT, the next ones SIGKILL; held until its PID is known. */
+    private static final class Foreground {
+        private final ProcessManager processes;
+        private long pid = -1; // guarded by this
+        private int pending; // guarded by this
+        private final AtomicInteger interrupts = new AtomicInteger();
+
+        Foreground(ProcessManager processes) {
+            this.processes = processes;
+        }
+
+        void interrupt() {
+            long p;
+            synchronized (this) {
+                if (pid < 0) {
+                    pending++;
+                    return;
+                }
+                p = pid;
+            }
+            send(p);
+        }
+
+        void started(long p) {
+            int n;
+            synchronized (this) {
+                pid = p;
+                n = pending;
+                pending = 0;
+            }
+            for (int i = 0; i < n; i++) {
+                send(p);
+            }
+        }
+
+        private void send(long p) {
+            Signal s = interrupts.incrementAndGet() == 1 ? Signal.SIGINT : Signal.SIGKILL;
+            try {
+                processes.signal(p, s);
+            } catch (IllegalArgumentException gone) {
+                // it ended and left the table between the ^C and now: nothing to interrupt
+            }
         }
     }
 

@@ -64,6 +64,20 @@ class RunIT {
                 }
             }""";
 
+    /** Handles SIGINT (through the API a program may use): only a second ^C, SIGKILL, ends it. */
+    private static final String STUBBORN = """
+            import org.smpcluster.api.process.Signal;
+            import org.smpcluster.api.process.ThisProcess;
+
+            public class Stubborn {
+                public static void main(String[] args) {
+                    ThisProcess.handle(Signal.SIGINT, () -> System.out.println("not stopping for SIGINT"));
+                    System.out.println("stubborn");
+                    while (true) {
+                    }
+                }
+            }""";
+
     @TempDir
     static Path programs;
 
@@ -80,9 +94,11 @@ class RunIT {
 
     /** Compiles Exit3, Cat, Where and Spin into {@code programs} (TerminalIT runs them too). */
     static void compile(Path programs) throws IOException {
-        List<String> args = new ArrayList<>(List.of("-d", programs.toString()));
-        for (String source : List.of(EXIT3, CAT, WHERE, SPIN)) {
-            String name = source.substring(source.indexOf("class ") + 6, source.indexOf(" {"));
+        // The API on the class path: Stubborn uses it, as a program that handles signals does.
+        List<String> args = new ArrayList<>(List.of("-d", programs.toString(), "-cp",
+                System.getProperty("java.class.path")));
+        for (String source : List.of(EXIT3, CAT, WHERE, SPIN, STUBBORN)) {
+            String name = source.substring(source.indexOf("public class ") + 13, source.indexOf(" {"));
             Path file = programs.resolve(name + ".java");
             Files.writeString(file, source);
             args.add(file.toString());
@@ -221,6 +237,41 @@ class RunIT {
         SmpclusterCommandIT.vnodeProcesses(physmem).forEach(pid -> ProcessHandle.of(pid)
                 .ifPresent(ProcessHandle::destroyForcibly));
         Files.deleteIfExists(Path.of(physmem));
+    }
+
+    @Test
+    void shouldKillAProgramThatHandlesSigintOnASecondCtrlC() throws Exception {
+        Path in = tmp.resolve("stdin");
+        Files.writeString(in, "");
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        Process process = builder("--no-vnodes", "-cp", programs.toString(), "Stubborn")
+                .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            awaitOutput(process, out, "stubborn", err);
+            interrupt(process);
+            awaitOutput(process, out, "not stopping for SIGINT", err);
+            assertTrue(process.isAlive(), "the program handled the first ^C");
+            interrupt(process);
+            assertTrue(process.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS), "ended after the second ^C");
+            assertEquals(137, process.exitValue(), () -> "128 + SIGKILL: " + read(err));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    private static void awaitOutput(Process process, Path out, String text, Path err) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+        while (!Files.readString(out).contains(text) && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.readString(out).contains(text), () -> "'" + text + "' on stdout: " + read(out) + read(err));
+    }
+
+    /** The SIGINT a terminal's ^C sends the root's JVM (the script exec'd it). */
+    private static void interrupt(Process process) throws Exception {
+        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
     }
 
     private static String read(Path p) {
