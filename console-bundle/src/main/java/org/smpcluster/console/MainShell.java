@@ -62,7 +62,7 @@ public final class MainShell {
         String timeout = context.getProperty(READY_TIMEOUT);
         Duration readyTimeout = Duration.ofMillis(timeout == null ? 10_000 : Long.parseLong(timeout.strip()));
         Callable<Integer> main = new MainThread(context, processor, scr, context.getProperty(STARTUP),
-                context.getProperty(SCRIPT), readyTimeout);
+                context.getProperty(SCRIPT), context.getProperty(RunProgram.PROPERTY), readyTimeout);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("main.thread", Boolean.TRUE);
         registration = context.registerService(Callable.class, main, props);
@@ -82,7 +82,7 @@ public final class MainShell {
      * {@code Callable<Integer>} off the class's generic interfaces before it will call it.
      */
     private record MainThread(BundleContext context, CommandProcessor processor, ServiceComponentRuntime scr,
-            String startup, String script, Duration readyTimeout) implements Callable<Integer> {
+            String startup, String script, String program, Duration readyTimeout) implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             List<String> unready = new Readiness(context, scr).await(readyTimeout);
@@ -96,11 +96,20 @@ public final class MainShell {
             // its per-thread redirection, and a session writing to it would write to itself.
             PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
             if (startup != null && !startup.isBlank()) {
-                int status = run(processor, startup, out, err);
+                // A program's stdout is its own: the boot's report is shown only when it failed.
+                java.io.ByteArrayOutputStream report = new java.io.ByteArrayOutputStream();
+                PrintStream startupOut = program == null ? out
+                        : new PrintStream(report, true, java.nio.charset.StandardCharsets.UTF_8);
+                int status = run(processor, startup, startupOut, err);
                 if (status != OK) {
+                    err.print(report.toString(java.nio.charset.StandardCharsets.UTF_8));
                     err.println("smpcluster: the startup commands failed; shutting down");
                     return status == USAGE ? USAGE : STARTUP_FAILED;
                 }
+            }
+            if (program != null) {
+                return RunProgram.run(context, program, readyTimeout, new FileInputStream(FileDescriptor.in),
+                        new FileOutputStream(FileDescriptor.out), err);
             }
             return script == null
                     ? interactive(processor, new FileInputStream(FileDescriptor.in), out, err)
@@ -109,17 +118,21 @@ public final class MainShell {
     }
 
     /** Gogo's interactive shell on this process's terminal, until end of input or {@code exit}. */
-    static int interactive(CommandProcessor processor, InputStream in, PrintStream out, PrintStream err)
-            throws Exception {
+    static int interactive(CommandProcessor processor, InputStream in, PrintStream out,
+            PrintStream err) throws Exception {
         // ^C on this terminal is the terminal's SIGINT to the whole root JVM: it must not end the
-        // cluster. (Gogo's gosh runs the typed command in a session of its own, which is not
-        // reachable from here to interrupt just that command: console:attach 0 gives a shell
-        // whose line discipline does that.)
+        // cluster, only interrupt the command typed at the prompt (mosix:run sends its program
+        // SIGINT, then SIGKILL), as a shell's foreground job gets it.
+        ForegroundInterrupt foreground = new ForegroundInterrupt();
         sun.misc.Signal interrupt = new sun.misc.Signal("INT");
-        sun.misc.SignalHandler previous = sun.misc.Signal.handle(interrupt, signal -> err.println(
-                "\n(^C does not stop the root: Ctrl-D at the prompt does; in 'console:attach 0' ^C interrupts a"
-                        + " command)"));
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(interrupt, signal -> {
+            if (!foreground.interrupt()) {
+                err.println("\n(^C does not stop the root: Ctrl-D at the prompt does; ^C interrupts a command"
+                        + " running at this prompt)");
+            }
+        });
         try (CommandSession session = processor.createSession(in, out, err)) {
+            session.setJobListener(foreground);
             session.execute("gosh --login --noshutdown");
             return OK;
         } finally {

@@ -21,6 +21,7 @@ import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
 import org.smpcluster.api.process.Signal;
 import org.smpcluster.mosix.cluster.MosixNode;
+import org.smpcluster.mosix.cluster.ProcFiles;
 
 /**
  * This vnode's {@link ProcessManager}: its {@link MosixNode} (the process table published in
@@ -38,6 +39,8 @@ import org.smpcluster.mosix.cluster.MosixNode;
 public final class ProcessManagerComponent implements ProcessManager, InterruptHandler {
 
     private final MosixNode node;
+    /** The cluster-wide /proc as host files; null when they cannot be (said in the log). */
+    private final ProcFiles files;
 
     @Activate
     public ProcessManagerComponent(@Reference Nanokernel nanokernel, @Reference BridgeManager bridges,
@@ -49,7 +52,8 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
                 : bundle.getBundleContext().getProperty(MosixNode.BALANCE_PROPERTY);
         if (balance != null) {
             node.balancer().enabled(!"off".equalsIgnoreCase(balance));
-        }
+            this.files = procFiles(nanokernel);
+    }
     }
 
     /** For the bundle's other commands (mosix:balance, mosix:mon). */
@@ -57,9 +61,27 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
         return node;
     }
 
+    private ProcFiles procFiles(Nanokernel nanokernel) {
+        java.nio.file.Path dir = ProcFiles.directoryOf(nanokernel.physmemPath());
+        try {
+            return new ProcFiles(node, nanokernel.vnodeId(), dir, nanokernel::kernelThread);
+        } catch (java.io.IOException | RuntimeException e) {
+            // The process space works without its files: say why they are missing.
+            System.getLogger(ProcessManagerComponent.class.getName()).log(System.Logger.Level.WARNING,
+                    "mosix: no /proc files in " + dir + ": " + e);
+            return null;
+        }
+    }
+
     @Deactivate
     void deactivate() {
-        node.close();
+        try {
+            if (files != null) {
+                files.close();
+            }
+        } finally {
+            node.close();
+        }
     }
 
     @Descriptor("show where a process of the cluster runs, and its home")
@@ -74,10 +96,12 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
                 : " (home: vnode " + i.homeVnode() + ")") + (i.exit().isPresent() ? ", ended " + i.exit().get() : "");
     }
 
-    @Descriptor("show a file of the cluster-wide /proc: /proc/PID/{where,stat,status,cantmove}, /proc/hpc/nodes/N/{load,cpus,mem,status}")
+    @Descriptor("show a file of the cluster-wide /proc: /proc/PID/{where,migrate,stat,status,cantmove}, /proc/hpc/nodes/N/{load,cpus,mem,status}")
     public String proc(@Descriptor("PATH (or --help)") String path) {
         if (path.equals("--help") || path.equals("-h")) {
-            return "usage: mosix:proc PATH\n  /proc/PID/{where,stat,status,cantmove}  /proc/hpc/nodes/N/{load,cpus,mem,status}";
+            return "usage: mosix:proc PATH\n  /proc/PID/{where,migrate,stat,status,cantmove}  /proc/hpc/nodes/N/{load,cpus,mem,status}"
+                    + (files == null ? "" : "\n  also files on the host: " + files.directory()
+                    + " (echo VNODE > PID/migrate moves a process)");
         }
         return node.procFs().read(path).stripTrailing();
     }
@@ -167,12 +191,12 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
 
     @Override
     public ProcessInfo spawn(ProcessSpec spec) {
-        return node.spawn(spec);
+        return node.spawn(files == null ? spec : files.withEnvironment(spec));
     }
 
     @Override
     public ProcessInfo spawn(ProcessSpec spec, Placement where) {
-        return node.spawn(spec, where);
+        return node.spawn(files == null ? spec : files.withEnvironment(spec), where);
     }
 
     @Override

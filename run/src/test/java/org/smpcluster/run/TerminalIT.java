@@ -131,6 +131,35 @@ class TerminalIT {
         awaitCondition("vnode 1 and the standby ended with the root", () -> !v.isAlive() && !s.isAlive());
     }
 
+    /**
+     * ^C at the root's prompt while {@code mosix:run} runs a program in the foreground: the
+     * program gets SIGINT (status 130), the prompt comes back, the root lives; ^C at the idle
+     * prompt only says it does not stop the root.
+     */
+    @Test
+    void shouldInterruptTheForegroundProgramOnCtrlCAtTheRootsPrompt(@org.junit.jupiter.api.io.TempDir Path programs)
+            throws Exception {
+        assumeTrue(tmux("-V").startsWith("tmux"), "tmux is not installed (.ci/run installs it)");
+        RunIT.compile(programs);
+        tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "50",
+                "bash " + SCRIPT + " --no-build --no-vnodes --cluster " + cluster + "; echo SMPCLUSTER-EXITED-$?; sleep 60");
+        await("the root's prompt", s -> s.strip().endsWith("g!"));
+
+        keys("mosix:run -cp " + programs + " Spin", "Enter");
+        await("the program spins in the foreground", s -> s.strip().endsWith("spinning"));
+        keys("C-c");
+        await("^C ended the command and the prompt is back", s -> after(s, "spinning").strip().endsWith("g!"));
+        assertFalse(tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session).contains("(^C does not stop the root"),
+                "a ^C for a running command is the command's");
+        keys("mosix:ps", "Enter");
+        await("the program ended by SIGINT", s -> s.lines().anyMatch(l -> l.matches("1\\s+Spin\\s+0\\s+0\\s+EXITED\\(130\\).*")));
+
+        keys("C-c");
+        await("at the idle prompt ^C says it does not stop the root", s -> s.contains("(^C does not stop the root"));
+        keys("C-d");
+        await("the program exited cleanly", s -> s.contains("SMPCLUSTER-EXITED-0"));
+    }
+
     /** The standby JVMs of this cluster: started with --standby on its physmem file. */
     private static List<Long> standbys(String physmem) {
         return ProcessHandle.allProcesses().filter(p -> p.info().arguments()

@@ -1,17 +1,37 @@
 package org.smpcluster.mosix.bench;
 
-/**
- * The program {@link org.smpcluster.mosix.cluster.DeputyBench} runs: {@code N} lines of 64 bytes
- * to stdout, 200 us apart, each with the {@code System.nanoTime()} of its write (CLOCK_MONOTONIC,
- * the same in every JVM of the host), then {@code done}.
- */
-public final class Stamps {
+import org.smpcluster.api.process.Migratable;
+import org.smpcluster.api.process.ThisProcess;
 
-    private Stamps() {
+/**
+ * The deputy figure's program: {@code Stamps N home} writes N lines of 64 bytes at once, each
+ * with the {@code System.nanoTime()} of its write (CLOCK_MONOTONIC, which every JVM of the host
+ * shares), 200 us apart, then {@code done}; {@code Stamps N away} waits to be migrated and writes
+ * them where it was moved to, so they reach its home through its deputy.
+ */
+public final class Stamps implements Migratable {
+
+    private boolean moved;
+
+    @Override
+    public byte[] checkpoint() {
+        return new byte[0];
     }
 
-    public static void main(String[] args) {
+    @Override
+    public void restore(byte[] state) {
+        moved = true;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
         int n = Integer.parseInt(args[0]);
+        Stamps s = new Stamps();
+        ThisProcess.migratable(s);
+        if (args[1].equals("away") && !s.moved) {
+            while (true) {
+                Thread.sleep(1); // until the move: this copy never writes
+            }
+        }
         long next = System.nanoTime();
         for (int i = 0; i < n; i++) {
             next += 200_000;

@@ -16,10 +16,10 @@ import org.smpcluster.api.process.Placement;
 import org.smpcluster.api.process.ProcessInfo;
 import org.smpcluster.api.process.ProcessManager;
 import org.smpcluster.api.process.ProcessSpec;
-import org.smpcluster.mosix.bench.Stamps;
+import org.smpcluster.mosix.bench.DeputyStamps;
 
 /**
- * Issue 12's deputy figure in a running cluster: {@link Stamps} run on another vnode (its deputy
+ * Issue 12's deputy figure in a running cluster: {@link DeputyStamps} run on another vnode (its deputy
  * here) and here, each line timed from its write to its arrival at this vnode's stdout (the
  * deputy's), median and p99. Each side runs twice and the second run counts, so that both JVMs'
  * JIT has compiled the path (a first run measures the compiler threads that share the vnode's CPU).
@@ -37,7 +37,7 @@ public final class DeputyBench {
     /**
      * @param processes this vnode's process manager (its home for both runs)
      * @param remote    the vnode the deputy run runs on (not this one)
-     * @param classPath a jar or directory with {@code org.smpcluster.mosix.bench.Stamps} (the
+     * @param classPath a jar or directory with {@code org.smpcluster.mosix.bench.DeputyStamps} (the
      *                  bundle's own jar will do: {@link #codeSource()})
      * @param lines     lines per run (3000 is 0.6 s)
      */
@@ -55,9 +55,9 @@ public final class DeputyBench {
     /** Where this class was loaded from (a jar or a classes directory), for {@link #measure}. */
     public static Path codeSource() {
         try {
-            return Path.of(Stamps.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(DeputyStamps.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (java.net.URISyntaxException | RuntimeException e) {
-            throw new IllegalStateException("cannot find the code source of " + Stamps.class.getName()
+            throw new IllegalStateException("cannot find the code source of " + DeputyStamps.class.getName()
                     + "; pass a class path that has it", e);
         }
     }
@@ -65,7 +65,7 @@ public final class DeputyBench {
     /** {median, p99} of one run's lines. */
     private static long[] run(ProcessManager processes, Placement where, Path classPath, int lines) {
         List<Long> nanos = Collections.synchronizedList(new ArrayList<>(lines));
-        ProcessSpec spec = ProcessSpec.of(Stamps.class.getName(), classPath).withArgs(Integer.toString(lines))
+        ProcessSpec spec = ProcessSpec.of(DeputyStamps.class.getName(), classPath).withArgs(Integer.toString(lines))
                 .withName("deputy-bench").withStdout(stamps(nanos)).withStderr(OutputStream.nullOutputStream());
         ProcessInfo p = processes.spawn(spec, where);
         ExitStatus s;

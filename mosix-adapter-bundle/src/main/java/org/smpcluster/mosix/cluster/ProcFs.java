@@ -11,13 +11,14 @@ import org.smpcluster.api.process.ProcessInfo;
 import org.smpcluster.api.process.ProcessManager;
 
 /**
- * The cluster-wide /proc in openMosix's layout, as the contents of its files (the files
- * themselves come later, on the vfs): {@code /proc/PID/{where,stat,status,cantmove}} for any
- * process of the cluster, {@code /proc/hpc/nodes/N/{load,cpus,mem,status}} for any vnode.
+ * The cluster-wide /proc in openMosix's layout, as the contents of its files:
+ * {@code /proc/PID/{where,migrate,stat,status,cantmove}} for any process of the cluster,
+ * {@code /proc/hpc/nodes/N/{load,cpus,mem,status}} for any vnode. {@link ProcFiles} writes them
+ * as files on the host.
  */
 public final class ProcFs {
 
-    static final Pattern PROCESS = Pattern.compile("/proc/(\\d+)/(where|stat|status|cantmove)");
+    static final Pattern PROCESS = Pattern.compile("/proc/(\\d+)/(where|migrate|stat|status|cantmove)");
     static final Pattern NODE = Pattern.compile("/proc/hpc/nodes/(\\d+)/(load|cpus|mem|status)");
 
     private final ProcessManager processes;
@@ -40,10 +41,10 @@ public final class ProcFs {
             ProcessInfo p = processes.info(pid).orElseThrow(() -> new IllegalArgumentException("path=" + path
                     + ": pid=" + pid + " is not a process of the cluster (mosix:ps lists them)"));
             return switch (m.group(2)) {
-                case "where" -> p.currentVnode() + "\n";
+                case "where", "migrate" -> where(p);
                 case "stat" -> stat(p);
                 case "status" -> status(p);
-                default -> (p.cantMove().isEmpty() ? "can move" : p.cantMove()) + "\n";
+                default -> cantmove(p);
             };
         }
         m = NODE.matcher(path);
@@ -61,8 +62,17 @@ public final class ProcFs {
                 default -> load.freeBytes() + "\n";
             };
         }
-        throw new IllegalArgumentException("path=" + path + " is not one of /proc/PID/{where,stat,status,cantmove}"
+        throw new IllegalArgumentException("path=" + path + " is not one of /proc/PID/{where,migrate,stat,status,cantmove}"
                 + " /proc/hpc/nodes/N/{load,cpus,mem,status}");
+    }
+
+    /** The vnode it runs on; also what its {@code migrate} file reads. */
+    static String where(ProcessInfo p) {
+        return p.currentVnode() + "\n";
+    }
+
+    static String cantmove(ProcessInfo p) {
+        return (p.cantMove().isEmpty() ? "can move" : p.cantMove()) + "\n";
     }
 
     /** Like Linux's one line: pid (name) state ppid, then home, where, CPU ns, bytes allocated, start. */

@@ -53,6 +53,7 @@ class ProcFsTest {
     @Test
     void shouldShowAProcessAsOpenMosixDid() {
         assertEquals("2\n", fs.read("/proc/1000005/where"));
+        assertEquals("2\n", fs.read("/proc/1000005/migrate"), "migrate reads as where it runs");
         assertEquals("not migratable\n", fs.read("/proc/1000005/cantmove"));
         assertEquals("can move\n", fs.read("/proc/2000001/cantmove"));
         assertEquals("1000005 (Lines) R 1000001 1 2 1500000000 4096 1700000000000\n", fs.read("/proc/1000005/stat"));
