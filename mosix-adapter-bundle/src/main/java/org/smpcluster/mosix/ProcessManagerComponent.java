@@ -52,8 +52,8 @@ public final class ProcessManagerComponent implements ProcessManager, InterruptH
                 : bundle.getBundleContext().getProperty(MosixNode.BALANCE_PROPERTY);
         if (balance != null) {
             node.balancer().enabled(!"off".equalsIgnoreCase(balance));
-            this.files = procFiles(nanokernel);
-    }
+        }
+        this.files = procFiles(nanokernel);
     }
 
     /** For the bundle's other commands (mosix:balance, mosix:mon). */
