@@ -133,6 +133,12 @@ class LineDisciplineFuzzTest {
         }
     }
 
+    @Example
+    void shouldBoundTheEchoOfAReprintThatIstripMadeFromAnEightBitByte() {
+        byte[] keys = "s\u0092ky".repeat(120).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        run(new Session(Termios.sane().stty("istrip"), List.of(new Type(keys), new Read(4096))));
+    }
+
     @Property(tries = 1000, generation = GenerationMode.RANDOMIZED)
     void shouldNeverThrowHangOrGrowWithoutBound(@ForAll("sessions") Session session) {
         run(session);
@@ -206,6 +212,9 @@ class LineDisciplineFuzzTest {
         for (Termios.Cc c : new Termios.Cc[] {Termios.Cc.VKILL, Termios.Cc.VWERASE, Termios.Cc.VREPRINT,
             Termios.Cc.VSTART}) { // START writes out what a stopped output held back
             heavy[t.cc(c) & 0xFF] = true;
+            if (t.is(Termios.Flag.ISTRIP)) { // 0x92 is ^R once its eighth bit is stripped
+                heavy[(t.cc(c) | 0x80) & 0xFF] = true;
+            }
         }
     }
 
