@@ -592,11 +592,10 @@ public final class LineDiscipline {
     }
 
     private void writeEchoes() {
-        if (stopped) {
-            return; // a stopped terminal takes no output (its write room is 0)
-        }
         long tail = echoTail;
-        while (tail != echoCommit) {
+        // A stopped terminal takes no output (its write room is 0), but the discard below still
+        // runs, as in n_tty's __process_echoes: echo typed while stopped must not outgrow the ring.
+        while (!stopped && tail != echoCommit) {
             int c = echo(tail);
             if (c != OP_START) {
                 if (t.is(OPOST)) {
