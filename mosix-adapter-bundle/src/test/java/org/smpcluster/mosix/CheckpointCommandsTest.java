@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
-import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +41,6 @@ import org.smpcluster.mosix.proc.TestSupport;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CheckpointCommandsTest {
 
-    private ThreadIOImpl threadIO;
     private CommandProcessorImpl gogo;
     private ProcessTable table;
     private Checkpointer checkpointer;
@@ -91,9 +89,7 @@ class CheckpointCommandsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        threadIO = new ThreadIOImpl();
-        threadIO.start();
-        gogo = new CommandProcessorImpl(threadIO);
+        gogo = new CommandProcessorImpl(SharedThreadIO.get());
         table = new ProcessTable(0, TestSupport::daemon);
         checkpointer = new Checkpointer(table, TestSupport::daemon);
         CheckpointCommands commands = new CheckpointCommands(new Local());
@@ -110,7 +106,6 @@ class CheckpointCommandsTest {
         session.close();
         checkpointer.close();
         table.close();
-        threadIO.stop();
     }
 
     private String screen() {

@@ -15,7 +15,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
-import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +28,6 @@ import org.smpcluster.mosix.proc.TestPrograms;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessCommandsTest {
 
-    private ThreadIOImpl threadIO;
     private CommandProcessorImpl gogo;
     private ProcessTable table;
     private CommandSession session;
@@ -38,9 +36,7 @@ class ProcessCommandsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        threadIO = new ThreadIOImpl();
-        threadIO.start();
-        gogo = new CommandProcessorImpl(threadIO);
+        gogo = new CommandProcessorImpl(SharedThreadIO.get());
         table = new ProcessTable(0, (name, body) -> {
             Thread t = new Thread(body, name);
             t.setDaemon(true);
@@ -61,7 +57,6 @@ class ProcessCommandsTest {
     void tearDown() {
         session.close();
         table.close();
-        threadIO.stop();
     }
 
     private String screen() {
