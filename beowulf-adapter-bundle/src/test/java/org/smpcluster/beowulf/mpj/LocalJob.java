@@ -61,7 +61,10 @@ final class LocalJob {
             // Wait for all, but stop early once a rank failed: the others may wait for it forever.
             while (System.nanoTime() < end && threads.stream().anyMatch(Thread::isAlive)
                     && java.util.Arrays.stream(failures).allMatch(f -> f == null)) {
-                threads.stream().filter(Thread::isAlive).findFirst().get().join(20);
+                Thread alive = threads.stream().filter(Thread::isAlive).findFirst().orElse(null);
+                if (alive != null) {
+                    alive.join(20);
+                }
             }
             for (int r = 0; r < size; r++) {
                 if (failures[r] != null) {
