@@ -3,7 +3,6 @@ package org.smpcluster.beowulf.mpj;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
-import java.util.UUID;
 
 import org.smpcluster.beowulf.mpj.hub.Hub;
 
@@ -30,7 +29,7 @@ public final class Devices {
         String host = env.getOrDefault("MPJ_HOST", hostName());
         if (job == null && env.get("MPJ_RANK") == null && env.get("MPJ_SIZE") == null) {
             // Not started by a launcher: a job of one rank, as mpiJava runs a plain `java Main`.
-            return new LocalDevice(Hub.job("singleton-" + UUID.randomUUID(), 1), 0, host);
+            return new LocalDevice(Hub.singleton(), 0, host);
         }
         if (job == null) {
             throw new IllegalArgumentException("MPJ_JOB is not set (the launcher sets MPJ_JOB, MPJ_RANK and MPJ_SIZE)");

@@ -80,7 +80,19 @@ public final class LocalDevice implements Device {
         // The job outlives a rank's Finalize (a rank may Init again); its launcher removes it.
     }
 
-    private record SendTransfer(Mailbox box, Message m, Ticket ticket) implements Transfer {
+    /** A send in progress; an eager send is done at once, but can still be taken back while unmatched. */
+    private static final class SendTransfer implements Transfer {
+
+        private final Mailbox box;
+        private final Message m;
+        private final Ticket ticket;
+        private volatile boolean cancelled;
+
+        SendTransfer(Mailbox box, Message m, Ticket ticket) {
+            this.box = box;
+            this.m = m;
+            this.ticket = ticket;
+        }
 
         @Override
         public boolean isDone() {
@@ -96,12 +108,15 @@ public final class LocalDevice implements Device {
 
         @Override
         public boolean cancel() {
-            return box.cancelSend(m);
+            if (box.cancelSend(m)) {
+                cancelled = true;
+            }
+            return cancelled;
         }
 
         @Override
         public boolean cancelled() {
-            return ticket != null && ticket.cancelled();
+            return cancelled;
         }
 
         @Override

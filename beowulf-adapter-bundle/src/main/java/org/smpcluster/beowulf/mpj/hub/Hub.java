@@ -37,6 +37,11 @@ public final class Hub {
         return job;
     }
 
+    /** A job of one rank that no other rank can join (a program started without a launcher). */
+    public static Job singleton() {
+        return new Job("singleton", 1);
+    }
+
     /** Forgets the job (its launcher calls this when every rank has ended). */
     public static void remove(String id) {
         JOBS.remove(id);
