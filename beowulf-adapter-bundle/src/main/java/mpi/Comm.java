@@ -89,6 +89,43 @@ public class Comm {
         return errhandler == null ? MPI.ERRORS_ARE_FATAL : errhandler;
     }
 
+    /** mpiJava's spelling of {@link #Errhandler_get}. */
+    public Errhandler Errorhandler_get() throws MPIException {
+        return Errhandler_get();
+    }
+
+    /**
+     * The value of attribute {@code keyval}: {@code MPI.TAG_UB} (the largest tag), {@code MPI.HOST}
+     * ({@code MPI.PROC_NULL}: no host process), {@code MPI.IO} (this rank: every rank can do I/O),
+     * {@code MPI.WTIME_IS_GLOBAL} (0), or a value put with {@link #Attr_put}.
+     */
+    public int Attr_get(int keyval) throws MPIException {
+        Integer v = attributes.get(keyval);
+        if (v != null) {
+            return v;
+        }
+        return switch (keyval) {
+            case MPI.TAG_UB -> Integer.MAX_VALUE;
+            case MPI.HOST -> MPI.PROC_NULL;
+            case MPI.IO -> Rank();
+            case MPI.WTIME_IS_GLOBAL -> 0;
+            default -> throw new MPIException("Attr_get: no attribute " + keyval
+                    + " (predefined: MPI.TAG_UB, MPI.HOST, MPI.IO, MPI.WTIME_IS_GLOBAL)");
+        };
+    }
+
+    /** Sets attribute {@code keyval} on this communicator in this process. */
+    public void Attr_put(int keyval, int value) throws MPIException {
+        attributes.put(keyval, value);
+    }
+
+    /** Removes an attribute set with {@link #Attr_put}. */
+    public void Attr_delete(int keyval) throws MPIException {
+        attributes.remove(keyval);
+    }
+
+    private final java.util.Map<Integer, Integer> attributes = new java.util.HashMap<>();
+
     /** Ends every process of the job with {@code errorcode}. */
     public void Abort(int errorcode) throws MPIException {
         throw MPI.device().abort(errorcode, "Abort(" + errorcode + ") called");

@@ -23,7 +23,10 @@ public class MPI {
     public static final int IDENT = 0, CONGRUENT = 3, SIMILAR = 1, UNEQUAL = 2;
     public static final int GRAPH = 1, CART = 2;
     public static final int THREAD_SINGLE = 1, THREAD_FUNNELED = 2, THREAD_SERIALIZED = 3, THREAD_MULTIPLE = 4;
-    public static final int TAG_UB = Integer.MAX_VALUE;
+    /** Attribute keys for {@code Comm.Attr_get}: the largest tag, the host rank, the I/O rank, global clocks. */
+    public static final int TAG_UB = 0, HOST = 1, IO = 2, WTIME_IS_GLOBAL = 3;
+    /** The processors of this machine, as MPJ Express has it. */
+    public static final int NUM_OF_PROCESSORS = Runtime.getRuntime().availableProcessors();
 
     /** Bytes a buffered send takes in the attached buffer beyond its data (set by {@code Init}). */
     public static int BSEND_OVERHEAD;
@@ -144,6 +147,25 @@ public class MPI {
             throw new MPIException("Buffer_attach: a buffer is already attached (Buffer_detach first)");
         }
         attached = buffer;
+    }
+
+    /** Gives MPI {@code buffer} for buffered sends (mpiJava's form). */
+    public static void Buffer_attach(byte[] buffer) throws MPIException {
+        if (buffer == null) {
+            throw new MPIException("Buffer_attach: the buffer is null");
+        }
+        Buffer_attach(ByteBuffer.wrap(buffer));
+    }
+
+    /** Kept for MPJ Express programs; errors are always thrown as {@link MPIException}. */
+    public static void Errorhandler_set(Errhandler errhandler) throws MPIException {
+        checkInit("Errorhandler_set");
+        COMM_WORLD.Errhandler_set(errhandler);
+    }
+
+    public static Errhandler Errorhandler_get() throws MPIException {
+        checkInit("Errorhandler_get");
+        return COMM_WORLD.Errhandler_get();
     }
 
     /** Waits until every buffered message was received, then takes the buffer back. */

@@ -164,6 +164,23 @@ public final class Coverage {
         w.Errhandler_set(MPI.ERRORS_RETURN);
         Errhandler e = w.Errhandler_get();
         Check.that(e == MPI.ERRORS_RETURN, "Errhandler_get returns what was set");
+        Check.that(w.Errorhandler_get() == MPI.ERRORS_RETURN, "mpiJava's Errorhandler_get");
+        Check.equal(Integer.MAX_VALUE, w.Attr_get(MPI.TAG_UB), "TAG_UB");
+        Check.equal(MPI.PROC_NULL, w.Attr_get(MPI.HOST), "HOST");
+        Check.equal(rank, w.Attr_get(MPI.IO), "IO");
+        w.Attr_put(77, 5);
+        Check.equal(5, w.Attr_get(77), "Attr_put");
+        w.Attr_delete(77);
+        try {
+            w.Attr_get(77);
+            throw new AssertionError("Attr_get of a deleted attribute");
+        } catch (MPIException x) {
+            Check.that(x.getMessage().contains("no attribute 77"), x.getMessage());
+        }
+        MPI.Buffer_attach(new byte[200]);
+        w.Bsend(new int[] {rank}, 0, 1, MPI.INT, rank, 48);
+        w.Recv(new int[1], 0, 1, MPI.INT, rank, 48);
+        MPI.Buffer_detach();
         MPI.Finalize();
         return "ok";
     }
