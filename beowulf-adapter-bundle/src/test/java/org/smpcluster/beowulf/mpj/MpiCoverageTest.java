@@ -35,4 +35,10 @@ class MpiCoverageTest {
     void shouldHandleMarkersHindexedGroupsAndTopologyQueries(int ranks) throws Exception {
         allOk(ranks, "Coverage.moreTypesAndGroups");
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4, 8})
+    void shouldSurviveMixedEagerAndRendezvousTrafficAndDerivedCollectives(int ranks) throws Exception {
+        allOk(ranks, "Stress.traffic");
+    }
 }
