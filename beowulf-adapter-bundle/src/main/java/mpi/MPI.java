@@ -62,6 +62,9 @@ public class MPI {
     public static Comm COMM_SELF;
     public static Group GROUP_EMPTY = new Group(new int[0]);
     public static Request REQUEST_NULL = new Request();
+    /** What {@code Split} (colour {@code UNDEFINED}), {@code Create} and the topology makers give ranks left out: null. */
+    public static Comm COMM_NULL;
+    public static Group GROUP_NULL;
 
     private static final int WORLD_CONTEXT = 0;
     private static final int SELF_CONTEXT = 2;
